@@ -1,0 +1,58 @@
+"""amongagents: the rules engine of Among Us on the Skeld, after the 7vik LLM-deception sandbox.
+
+Pure and deterministic: no agents, no event loop, no prints, no files, no global RNG. Drive a
+``Game`` by asking ``current_seat`` and ``legal_actions()`` and calling ``step(action)``.
+"""
+
+from amongagents.actions import Action, ActionKind
+from amongagents.config import (
+    COLORS,
+    FIVE_MEMBER_GAME,
+    PRESETS,
+    SEVEN_MEMBER_GAME,
+    ConfigError,
+    GameConfig,
+    resolve_config,
+)
+from amongagents.game import (
+    CREWMATE,
+    IMPOSTOR,
+    Game,
+    GameOverError,
+    IllegalActionError,
+    Player,
+    PlayerSetup,
+    StepRecord,
+    Task,
+)
+from amongagents.records import Clock, LocationInfo, MonitorReadout, OwnAction, Phase, SeenAction, WinCode
+from amongagents.text import information_block
+
+__all__ = [
+    "COLORS",
+    "CREWMATE",
+    "FIVE_MEMBER_GAME",
+    "IMPOSTOR",
+    "PRESETS",
+    "SEVEN_MEMBER_GAME",
+    "Action",
+    "ActionKind",
+    "Clock",
+    "ConfigError",
+    "Game",
+    "GameConfig",
+    "GameOverError",
+    "IllegalActionError",
+    "LocationInfo",
+    "MonitorReadout",
+    "OwnAction",
+    "Phase",
+    "Player",
+    "PlayerSetup",
+    "SeenAction",
+    "StepRecord",
+    "Task",
+    "WinCode",
+    "information_block",
+    "resolve_config",
+]

@@ -1,0 +1,710 @@
+"""The game: a steppable, seeded re-implementation of the 7vik Among Us engine.
+
+There is no agent and no event loop here. The caller asks whose turn it is
+(``current_seat``) and what is legal (``legal_actions``), then applies one action with ``step``.
+The game walks the reference's turn structure by itself: task rounds in seat order that stop at a
+meeting call, meetings of ``discussion_rounds`` speaking rounds plus one voting round, a timestep
+per task round or whole meeting, and the win check between game steps only.
+
+Randomness (colours, roles, tasks, the monitor's room when the caller does not name one) comes
+from the game's own ``random.Random``, seeded at construction. Every chance outcome is written to
+the event log, so a game replays to the identical state (``amongagents.replay``).
+"""
+
+from __future__ import annotations
+
+import random
+import secrets
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from amongagents import actions as act
+from amongagents.actions import Action, ActionKind
+from amongagents.config import COLORS, ConfigError, GameConfig, resolve_config
+from amongagents.records import (
+    WIN_REASONS,
+    Clock,
+    LocationInfo,
+    MonitorReadout,
+    Observation,
+    OwnAction,
+    Phase,
+    SeenAction,
+    WinCode,
+)
+from amongagents.skeld import CAFETERIA, CORRIDOR_NEIGHBOURS, ROOMS, SECURITY, VENT_NEIGHBOURS
+from amongagents.tasks import TASK_POOLS, TaskSpot, TaskType, task_spot
+
+IMPOSTOR = "Impostor"
+CREWMATE = "Crewmate"
+#: What the camera reports for a player who has not acted yet.
+IDLE_CAMERA_TEXT = "stand quietly and do nothing"
+
+
+class IllegalActionError(ValueError):
+    """The action is malformed or not legal now. The game is left exactly as it was."""
+
+
+class GameOverError(RuntimeError):
+    """An action was sent to a game that has already ended."""
+
+
+@dataclass(slots=True, eq=False)
+class Task:
+    """A task instance with its progress. Shared between owners exactly as in the reference."""
+
+    spot: TaskSpot
+    remaining: int
+    owner: int | None = None
+
+    @property
+    def completed(self) -> bool:
+        return self.remaining <= 0
+
+    @property
+    def progress(self) -> float:
+        """Fraction done, in [0, 1] (a fake task overshoots; it is clipped)."""
+        duration = self.spot.duration
+        return min(1.0, (duration - self.remaining) / duration)
+
+
+@dataclass(slots=True, eq=False)
+class Player:
+    """One seat. Read it, never write it: the game owns every field."""
+
+    seat: int
+    color: str
+    is_impostor: bool
+    tasks: list[Task]
+    location: str = CAFETERIA
+    alive: bool = True
+    reported_death: bool = False
+    kill_cooldown: int = 0
+    #: Real-time messages and own monitor readouts, in arrival order.
+    observations: list[Observation] = field(default_factory=list)
+    #: Own actions, stamped after their effects.
+    action_history: list[OwnAction] = field(default_factory=list)
+    #: The camera's record: this player's most recent action (None before the first).
+    last_action: Action | None = None
+    #: Once a body is reported it stops receiving location messages; its last one is frozen here.
+    frozen_location_info: LocationInfo | None = None
+
+    @property
+    def name(self) -> str:
+        return f"Player {self.seat + 1}: {self.color}"
+
+    @property
+    def identity(self) -> str:
+        return IMPOSTOR if self.is_impostor else CREWMATE
+
+
+@dataclass(frozen=True, slots=True)
+class PlayerSetup:
+    """A seat's fixed set-up for scenarios and replays; ``None`` fields are drawn at random."""
+
+    color: str | None = None
+    role: str | None = None  # "Impostor" or "Crewmate", any case
+    tasks: tuple[tuple[str, str], ...] | None = None  # (task name, room) in assignment order
+
+    @classmethod
+    def from_dict(cls, values: Mapping[str, Any]) -> PlayerSetup:
+        allowed = {"color", "role", "identity", "tasks", "name"}
+        unknown = sorted(set(values) - allowed)
+        if unknown:
+            raise ConfigError(f"unknown scenario player key(s) {unknown}; allowed: {sorted(allowed)}")
+        role = values.get("role", values.get("identity"))
+        tasks = values.get("tasks")
+        return cls(
+            color=values.get("color"),
+            role=role,
+            tasks=None if tasks is None else tuple((str(n), str(r)) for n, r in tasks),
+        )
+
+
+Scenario = Sequence[PlayerSetup | Mapping[str, Any]]
+
+
+@dataclass(frozen=True, slots=True)
+class StepRecord:
+    """One entry of the event log: who acted, when, what, and the monitor room if any."""
+
+    seat: int
+    phase: Phase
+    timestep: int
+    action: str
+    monitor_room: str | None
+    #: True when the room was drawn by the game's RNG rather than chosen by the caller.
+    monitor_by_chance: bool = False
+
+
+class Game:
+    """One game of Among Us on the Skeld, advanced one action at a time."""
+
+    def __init__(
+        self,
+        config: GameConfig | Mapping[str, Any] | str | None = None,
+        *,
+        seed: int | None = None,
+        scenario: Scenario | None = None,
+    ) -> None:
+        self.config: GameConfig = resolve_config(config)
+        self.seed: int = secrets.randbits(63) if seed is None else int(seed)
+        self.rng = random.Random(self.seed)
+        self.scenario_fixed = scenario is not None
+        self.timestep = 0
+        self.phase = Phase.TASK
+        self.discussion_rounds_left = self.config.discussion_rounds
+        self.button_uses = 0
+        self.votes: dict[int, int] = {}  # voter seat -> target seat, in voting order
+        self.winner = WinCode.ONGOING
+        self.steps: list[StepRecord] = []
+        #: The reference's important-activity log (never shown to players).
+        self.important_events: list[dict[str, Any]] = []
+        #: Clock stamped on the latest location messages (they go stale between refreshes).
+        self._location_clock = Clock(0, Phase.TASK, 0)
+        self.players: tuple[Player, ...] = self._set_up(scenario)
+        self._crew_tasks: list[Task] = [
+            task for p in self.players if not p.is_impostor for task in p.tasks
+        ]
+        self.names: tuple[str, ...] = tuple(p.name for p in self.players)
+        self._build_seat_actions()
+        self.current_seat = 0
+        self._legal_cache: list[Action] | None = None
+        self._check_win()
+
+    # ------------------------------------------------------------------ set-up
+    def _set_up(self, scenario: Scenario | None) -> tuple[Player, ...]:
+        n = self.config.num_players
+        setups = [PlayerSetup() for _ in range(n)] if scenario is None else _parse_scenario(
+            scenario, n
+        )
+        colors = self._draw_colors(setups)
+        impostor = self._draw_roles(setups)
+        tasks = self._draw_tasks(setups, impostor)
+        players = tuple(
+            Player(seat=i, color=colors[i], is_impostor=impostor[i], tasks=tasks[i])
+            for i in range(n)
+        )
+        for p in players:
+            for task in p.tasks:
+                task.owner = p.seat
+        return players
+
+    def _draw_colors(self, setups: list[PlayerSetup]) -> list[str]:
+        given = [s.color for s in setups if s.color is not None]
+        for color in given:
+            if color not in COLORS:
+                raise ConfigError(f"unknown colour {color!r}; colours are {', '.join(COLORS)}")
+        if len(set(given)) != len(given):
+            raise ConfigError(f"scenario colours must be distinct, got {given}")
+        free = [c for c in COLORS if c not in given]
+        self.rng.shuffle(free)
+        drawn = iter(free)
+        return [s.color if s.color is not None else next(drawn) for s in setups]
+
+    def _draw_roles(self, setups: list[PlayerSetup]) -> list[bool]:
+        roles: list[bool | None] = []
+        for s in setups:
+            if s.role is None:
+                roles.append(None)
+            elif s.role.lower() in ("impostor", "crewmate"):
+                roles.append(s.role.lower() == "impostor")
+            else:
+                raise ConfigError(f"unknown role {s.role!r}; roles are 'Impostor' and 'Crewmate'")
+        open_seats = [i for i, r in enumerate(roles) if r is None]
+        missing = self.config.num_impostors - sum(1 for r in roles if r)
+        if not 0 <= missing <= len(open_seats):
+            raise ConfigError(
+                f"scenario roles give {sum(1 for r in roles if r)} impostor(s) with "
+                f"{len(open_seats)} seat(s) open, but num_impostors is {self.config.num_impostors}"
+            )
+        fill = [True] * missing + [False] * (len(open_seats) - missing)
+        self.rng.shuffle(fill)
+        for seat, is_impostor in zip(open_seats, fill):
+            roles[seat] = is_impostor
+        return [bool(r) for r in roles]
+
+    def _draw_tasks(self, setups: list[PlayerSetup], impostor: list[bool]) -> list[list[Task]]:
+        """Draw tasks as the reference does: one common set copied per player, then per seat
+        shorts and longs drawn with replacement from the instances no crewmate holds yet
+        (impostors draw too, and discard theirs)."""
+        shared: dict[TaskSpot, Task] = {}  # short and long instances are shared between owners
+        config = self.config
+        commons: list[TaskSpot] = []
+        if any(s.tasks is None for s in setups):
+            pool = TASK_POOLS[TaskType.COMMON]
+            commons = [self.rng.choice(pool) for _ in range(config.num_common_tasks)]
+        taken: set[TaskSpot] = set()
+        for s, is_impostor in zip(setups, impostor):
+            if s.tasks is not None and not is_impostor:
+                taken.update(task_spot(n, r) for n, r in s.tasks if TaskSpot(n, r).type is not TaskType.COMMON)
+        result: list[list[Task]] = []
+        for s, is_impostor in zip(setups, impostor):
+            if s.tasks is not None:
+                spots = [task_spot(name, room) for name, room in s.tasks]
+            else:
+                drawn = [
+                    self._draw_from_pool(TaskType.SHORT, config.num_short_tasks, taken),
+                    self._draw_from_pool(TaskType.LONG, config.num_long_tasks, taken),
+                ]
+                spots = list(commons) if is_impostor else commons + drawn[0] + drawn[1]
+                if not is_impostor:
+                    taken.update(drawn[0] + drawn[1])
+            result.append(self._task_objects(spots, is_impostor, shared))
+        return result
+
+    def _draw_from_pool(self, task_type: TaskType, count: int, taken: set[TaskSpot]) -> list[TaskSpot]:
+        if count == 0:
+            return []
+        candidates = [spot for spot in TASK_POOLS[task_type] if spot not in taken]
+        if not candidates:
+            raise ConfigError(f"the {task_type.value} task pool ran out; lower num_{task_type.value}_tasks")
+        return [self.rng.choice(candidates) for _ in range(count)]
+
+    @staticmethod
+    def _task_objects(spots: list[TaskSpot], is_impostor: bool, shared: dict[TaskSpot, Task]) -> list[Task]:
+        """Common tasks (and all of an impostor's) are private copies; shorts and longs are shared.
+        A spot listed twice for one player is the same object, so doing it once advances both."""
+        own: dict[TaskSpot, Task] = {}
+        tasks = []
+        for spot in spots:
+            if is_impostor or spot.type is TaskType.COMMON:
+                task = own.setdefault(spot, Task(spot, spot.duration))
+            else:
+                task = shared.setdefault(spot, Task(spot, spot.duration))
+            tasks.append(task)
+        return tasks
+
+    def _build_seat_actions(self) -> None:
+        """Build the per-game actions (their text names players) once, to reuse every turn."""
+        names = [p.name for p in self.players]
+        self._vote_actions = [act.vote(i, name) for i, name in enumerate(names)]
+        self._kill_actions = [act.kill(i, name) for i, name in enumerate(names)]
+        self._task_actions = [
+            [
+                act.complete_fake_task(t.spot) if p.is_impostor else act.complete_task(t.spot)
+                for t in p.tasks
+            ]
+            for p in self.players
+        ]
+
+    # ------------------------------------------------------------------ queries
+    @property
+    def is_over(self) -> bool:
+        return self.winner is not WinCode.ONGOING
+
+    @property
+    def win_reason(self) -> str:
+        return WIN_REASONS[self.winner]
+
+    @property
+    def discussion_round(self) -> int:
+        """The meeting round number the reference prints: 0..R-1 to discuss, R to vote."""
+        return self.config.discussion_rounds - self.discussion_rounds_left
+
+    @property
+    def is_voting(self) -> bool:
+        return self.phase is Phase.MEETING and self.discussion_rounds_left == 0
+
+    @property
+    def clock(self) -> Clock:
+        return Clock(self.timestep, self.phase, self.discussion_round if self.phase is Phase.MEETING else 0)
+
+    def legal_actions(self, seat: int | None = None) -> list[Action]:
+        """The legal actions of ``seat`` (default: the acting seat), in the reference's order.
+
+        Only the acting seat can act; other seats' lists say what they could do if it were their
+        turn now (the reference recomputes every player's list at each turn).
+        """
+        if seat is None or seat == self.current_seat:
+            if self._legal_cache is None:
+                self._legal_cache = [] if self.is_over else self._compute_legal(self.current_seat)
+            return list(self._legal_cache)
+        return self._compute_legal(seat)
+
+    def legal_action_strings(self, seat: int | None = None) -> list[str]:
+        return [a.text for a in self.legal_actions(seat)]
+
+    def _compute_legal(self, seat: int) -> list[Action]:
+        p = self.players[seat]
+        if not p.alive:
+            return []
+        room = p.location
+        in_task_phase = self.phase is Phase.TASK
+        legal: list[Action] = []
+        if in_task_phase:
+            legal.extend(_MOVE_ACTIONS[room])
+            if (room == CAFETERIA and self.button_uses < self.config.max_num_buttons) or self._body_in(room):
+                legal.append(_CALL_MEETING_ACTIONS[room])
+        elif self.discussion_rounds_left == 0:
+            legal.extend(
+                self._vote_actions[q.seat] for q in self.players if q.alive and q is not p
+            )
+        else:
+            legal.append(act.SPEAK_DEFAULT)
+        if room == SECURITY:
+            legal.append(act.VIEW_MONITOR)
+        if not in_task_phase:
+            return legal
+        task_actions = self._task_actions[seat]
+        if p.is_impostor:
+            legal.extend(_VENT_ACTIONS[room])
+            if p.kill_cooldown == 0:
+                legal.extend(
+                    self._kill_actions[q.seat]
+                    for q in self.players
+                    if q.alive and not q.is_impostor and q.location == room
+                )
+        for i, task in enumerate(p.tasks):
+            if task.spot.room == room and task.remaining > 0:
+                legal.append(task_actions[i])
+        return legal
+
+    def _body_in(self, room: str) -> bool:
+        for q in self.players:
+            if not q.alive and not q.reported_death and q.location == room:
+                return True
+        return False
+
+    def occupants(self, room: str) -> tuple[list[int], list[int]]:
+        """Seats in ``room`` now: (living players, unreported bodies), each in seat order."""
+        living = [q.seat for q in self.players if q.alive and q.location == room]
+        bodies = [q.seat for q in self.players if not q.alive and not q.reported_death and q.location == room]
+        return living, bodies
+
+    def location_info(self, seat: int) -> LocationInfo:
+        """The player's latest location message (possibly stale, exactly as in the reference)."""
+        p = self.players[seat]
+        if p.frozen_location_info is not None:
+            return p.frozen_location_info
+        return self._location_message(p.location)
+
+    def _location_message(self, room: str) -> LocationInfo:
+        living, bodies = self.occupants(room)
+        return LocationInfo(
+            self._location_clock,
+            room,
+            tuple(living + bodies),
+            (False,) * len(living) + (True,) * len(bodies),
+        )
+
+    def task_completion(self) -> float:
+        """Share of living crewmates' tasks completed (the reference's task bar)."""
+        total = done = 0
+        for task in self._crew_tasks:
+            if self.players[task.owner].alive:  # type: ignore[index]
+                total += 1
+                done += task.remaining <= 0
+        return done / total if total else 0.0
+
+    # ------------------------------------------------------------------ acting
+    def resolve(self, action: Action | str, seat: int | None = None) -> Action:
+        """Turn a caller's action into the legal ``Action`` it names, or raise.
+
+        Strings are matched exactly against the legal strings; ``SPEAK: <anything>`` carries its
+        message and ``VIEW MONITOR <room>`` names the watched room. ``Action`` objects are matched
+        by kind and text, with free SPEAK messages and monitor rooms.
+        """
+        legal = self.legal_actions(seat)
+        if isinstance(action, str):
+            return self._resolve_text(action, legal)
+        if not isinstance(action, Action):
+            raise IllegalActionError(
+                f"an action must be an Action or a 7vik action string, got {type(action).__name__}"
+            )
+        for candidate in legal:
+            if candidate is action:
+                return action
+        for candidate in legal:
+            if candidate.kind is not action.kind:
+                continue
+            if action.kind is ActionKind.SPEAK:
+                return act.speak(_clean_message(action.message))
+            if action.kind is ActionKind.VIEW_MONITOR:
+                return act.view_monitor(_check_room(action.room))
+            if candidate.text == action.text:
+                return candidate
+        raise self._illegal(action.text, legal)
+
+    def _resolve_text(self, text: str, legal: list[Action]) -> Action:
+        stripped = text.strip()
+        for candidate in legal:
+            if candidate.text == stripped:
+                return candidate
+        kinds = {a.kind for a in legal}
+        if ActionKind.SPEAK in kinds and stripped.startswith("SPEAK:"):
+            return act.speak(_clean_message(stripped[len("SPEAK:"):]))
+        if ActionKind.VIEW_MONITOR in kinds and stripped.startswith("VIEW MONITOR"):
+            return act.view_monitor(_check_room(stripped[len("VIEW MONITOR"):].strip() or None))
+        raise self._illegal(text, legal)
+
+    def _illegal(self, text: str, legal: list[Action]) -> IllegalActionError:
+        who = self.players[self.current_seat].name if not self.is_over else "nobody"
+        options = "; ".join(a.text for a in legal) or "none"
+        return IllegalActionError(f"{text!r} is not a legal action for {who} now. Legal: {options}")
+
+    def step(self, action: Action | str) -> None:
+        """Apply the acting seat's action, then advance to the next turn (or end the game)."""
+        if self.is_over:
+            raise GameOverError(f"the game is over: {self.win_reason}")
+        chosen = self.resolve(action)
+        seat = self.current_seat
+        p = self.players[seat]
+        by_chance = False
+        if chosen.kind is ActionKind.VIEW_MONITOR and chosen.room is None:
+            chosen = act.view_monitor(self.rng.choice(ROOMS))
+            by_chance = True
+        self.steps.append(
+            StepRecord(seat, self.phase, self.timestep, chosen.text, chosen.room if chosen.kind is ActionKind.VIEW_MONITOR else None, by_chance)
+        )
+        if p.is_impostor and p.kill_cooldown > 0:
+            p.kill_cooldown -= 1
+        p.last_action = chosen
+        phase_before = self.phase
+        self._broadcast(p, chosen)
+        self._record_important(p, chosen)
+        _EFFECTS[chosen.kind](self, p, chosen)
+        p.action_history.append(OwnAction(self.clock, chosen))
+        self._location_clock = self.clock
+        self._legal_cache = None
+        self._advance(seat, meeting_called=phase_before is Phase.TASK and self.phase is Phase.MEETING)
+
+    def _broadcast(self, actor: Player, action: Action) -> None:
+        """Real-time messages: everyone else in the room left and the room entered hears it."""
+        source = actor.location
+        destination = action.room if action.kind is ActionKind.MOVE or action.kind is ActionKind.VENT else source
+        message: SeenAction | None = None
+        for q in self.players:
+            if q is not actor and (q.location == source or q.location == destination):
+                if message is None:
+                    message = SeenAction(self.clock, actor.seat, action)
+                q.observations.append(message)
+
+    def _record_important(self, actor: Player, action: Action) -> None:
+        if action.kind is ActionKind.COMPLETE_TASK:
+            self.important_events.append(self._activity(actor, action.text))
+        elif action.kind is ActionKind.KILL:
+            living, _ = self.occupants(actor.location)
+            witnesses = [self.players[s].name for s in living]
+            self.important_events.append(
+                self._activity(actor, f"{action.text}|||Location: {actor.location}, Witness: {witnesses!r}")
+            )
+
+    def _activity(self, actor: Player, text: str) -> dict[str, Any]:
+        entry: dict[str, Any] = {"timestep": self.timestep, "phase": self.phase.value}
+        if self.phase is Phase.MEETING:
+            entry["round"] = self.discussion_round
+        entry.update(action=text, player=actor.name)
+        return entry
+
+    # effects, dispatched by kind through _EFFECTS
+    def _move(self, p: Player, action: Action) -> None:
+        p.location = action.room  # type: ignore[assignment]
+
+    def _call_meeting(self, p: Player, action: Action) -> None:
+        self.phase = Phase.MEETING
+        self.button_uses += 1
+        bodies = [q for q in self.players if not q.alive and not q.reported_death]
+        # Reported bodies get no more location messages: keep the last one they received.
+        for q in bodies:
+            q.frozen_location_info = self._location_message(q.location)
+        for q in bodies:
+            q.reported_death = True
+
+    def _vote(self, p: Player, action: Action) -> None:
+        self.votes[p.seat] = action.target  # type: ignore[assignment]
+
+    def _no_effect(self, p: Player, action: Action) -> None:
+        pass
+
+    def _view_monitor(self, p: Player, action: Action) -> None:
+        p.observations.append(self._monitor_readout(action.room))  # type: ignore[arg-type]
+
+    def _monitor_readout(self, room: str) -> MonitorReadout:
+        living, _ = self.occupants(room)
+        if not living:
+            return MonitorReadout(room, ())
+        entries: list[tuple[int, str]] = []
+        for q in self.players:
+            record = q.last_action
+            if q.alive and q.location == room:
+                if record is None:
+                    entries.append((q.seat, IDLE_CAMERA_TEXT))
+                elif record.kind is ActionKind.MOVE:
+                    entries.append((q.seat, f"enter {record.room}"))
+                else:
+                    entries.append((q.seat, record.text))
+            elif record is not None and record.kind is ActionKind.MOVE and _move_origin(record) == room:
+                entries.append((q.seat, f"leave {room}"))
+        return MonitorReadout(room, tuple(entries))
+
+    def _complete_task(self, p: Player, action: Action) -> None:
+        self._own_task(p, action).remaining -= 1
+
+    def _complete_fake_task(self, p: Player, action: Action) -> None:
+        self._own_task(p, action).remaining -= 2
+
+    def _own_task(self, p: Player, action: Action) -> Task:
+        for task in p.tasks:
+            if task.spot == action.task and task.remaining > 0:
+                return task
+        raise AssertionError("a legal task action names an unfinished task of the actor")
+
+    def _kill(self, p: Player, action: Action) -> None:
+        self.players[action.target].alive = False  # type: ignore[index]
+        p.kill_cooldown = self.config.kill_cooldown
+
+    # ------------------------------------------------------------------ turn structure
+    def _advance(self, seat: int, *, meeting_called: bool) -> None:
+        """Hand the turn on: next living seat, or close the round (and maybe the game step)."""
+        if not meeting_called:
+            nxt = self._next_living(seat + 1)
+            if nxt is not None:
+                self.current_seat = nxt
+                return
+            if self.phase is Phase.MEETING:
+                if self.discussion_rounds_left > 0:
+                    self.discussion_rounds_left -= 1
+                    if self.discussion_rounds_left == 0:
+                        self.votes = {}
+                    self.current_seat = self._first_living()
+                    return
+                self._vote_out()
+        self._end_game_step()
+
+    def _end_game_step(self) -> None:
+        self.timestep += 1
+        if self._check_win():
+            return
+        if self.phase is Phase.MEETING:
+            self._start_meeting()
+        self.current_seat = self._first_living()
+
+    def _start_meeting(self) -> None:
+        for q in self.players:
+            q.location = CAFETERIA
+        self._location_clock = self.clock
+        if self.discussion_rounds_left == 0:  # no discussion configured: straight to the vote
+            self.votes = {}
+
+    def _vote_out(self) -> None:
+        tally: dict[int, int] = {}
+        for target in self.votes.values():
+            tally[target] = tally.get(target, 0) + 1
+        ballots = [
+            f"{self.players[v].name} voted for {self.players[t].name}" for v, t in self.votes.items()
+        ]
+        top = max(tally.values(), default=0)
+        leaders = [seat for seat, count in tally.items() if count == top]
+        if len(leaders) == 1:
+            ejected = self.players[leaders[0]]
+            ejected.alive = False
+            text = f"{ejected.name} was voted out! Detailed vote info:{ballots!r}"
+        else:
+            text = f"No one was voted out. Detailed vote info:{ballots!r}"
+        self.important_events.append(
+            {"timestep": self.timestep, "phase": "meeting", "round": self.config.discussion_rounds,
+             "action": text, "player": "all players"}
+        )
+        self.phase = Phase.TASK
+        self.discussion_rounds_left = self.config.discussion_rounds
+        self._location_clock = self.clock
+
+    def _next_living(self, start: int) -> int | None:
+        players = self.players
+        for i in range(start, len(players)):
+            if players[i].alive:
+                return i
+        return None
+
+    def _first_living(self) -> int:
+        seat = self._next_living(0)
+        assert seat is not None, "a running game always has living players"
+        return seat
+
+    def _check_win(self) -> bool:
+        impostors = crewmates = 0
+        for q in self.players:
+            if q.alive:
+                if q.is_impostor:
+                    impostors += 1
+                else:
+                    crewmates += 1
+        if impostors >= crewmates:
+            self.winner = WinCode.IMPOSTORS_OUTNUMBER
+        elif impostors == 0:
+            self.winner = WinCode.IMPOSTORS_ELIMINATED
+        elif self.task_completion() == 1.0:
+            self.winner = WinCode.TASKS_COMPLETED
+        elif self.timestep >= self.config.max_timesteps:
+            self.winner = WinCode.TIME_LIMIT
+        if self.winner is not WinCode.ONGOING:
+            self._legal_cache = []
+            return True
+        return False
+
+    # ------------------------------------------------------------------ convenience
+    def seat_of(self, who: str | int) -> int:
+        """A seat from a seat index, a colour, or a name such as ``Player 3: blue``."""
+        if isinstance(who, int) and not isinstance(who, bool):
+            if 0 <= who < len(self.players):
+                return who
+        elif isinstance(who, str):
+            key = who.strip().lower()
+            for p in self.players:
+                if key in (p.color, p.name.lower()):
+                    return p.seat
+        raise IllegalActionError(f"no player {who!r}; players are {', '.join(p.name for p in self.players)}")
+
+    def impostor_seats(self) -> list[int]:
+        return [p.seat for p in self.players if p.is_impostor]
+
+    def iter_living(self) -> Iterable[Player]:
+        return (p for p in self.players if p.alive)
+
+
+def _parse_scenario(scenario: Scenario, num_players: int) -> list[PlayerSetup]:
+    if isinstance(scenario, Mapping):
+        scenario = scenario.get("players", ())  # type: ignore[assignment]
+    setups = [s if isinstance(s, PlayerSetup) else PlayerSetup.from_dict(s) for s in scenario]
+    if len(setups) != num_players:
+        raise ConfigError(f"scenario lists {len(setups)} players but num_players is {num_players}")
+    return setups
+
+
+def _clean_message(message: str | None) -> str:
+    """Speech is one line (a newline would break the prompt layout); empty speech is ``...``."""
+    text = " ".join((message or "").split())
+    return text or act.DEFAULT_SPEECH
+
+
+def _check_room(room: str | None) -> str | None:
+    if room is None:
+        return None
+    for known in ROOMS:
+        if known.lower() == room.lower():
+            return known
+    raise IllegalActionError(f"unknown room {room!r} to watch; rooms are {', '.join(ROOMS)}")
+
+
+def _move_origin(action: Action) -> str:
+    return action.text[len("MOVE from "): action.text.index(" to ")]
+
+
+_MOVE_ACTIONS = {room: tuple(act.move(room, n) for n in CORRIDOR_NEIGHBOURS[room]) for room in ROOMS}
+_VENT_ACTIONS = {room: tuple(act.vent(room, n) for n in VENT_NEIGHBOURS[room]) for room in ROOMS}
+_CALL_MEETING_ACTIONS = {room: act.call_meeting(room) for room in ROOMS}
+
+_EFFECTS = {
+    ActionKind.MOVE: Game._move,
+    ActionKind.VENT: Game._move,
+    ActionKind.CALL_MEETING: Game._call_meeting,
+    ActionKind.VOTE: Game._vote,
+    ActionKind.SPEAK: Game._no_effect,
+    ActionKind.VIEW_MONITOR: Game._view_monitor,
+    ActionKind.COMPLETE_TASK: Game._complete_task,
+    ActionKind.COMPLETE_FAKE_TASK: Game._complete_fake_task,
+    ActionKind.KILL: Game._kill,
+    ActionKind.SABOTAGE: Game._no_effect,
+}

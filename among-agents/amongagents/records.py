@@ -1,0 +1,99 @@
+"""Typed records of what happens in a game and what each player perceives.
+
+Perception is routed through typed records rather than strings, so the text prompt and the
+vector observation are two renderings of the same facts, and the hot path formats nothing.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from typing import Final
+
+from amongagents.actions import Action
+
+
+class Phase(str, enum.Enum):
+    TASK = "task"
+    MEETING = "meeting"
+
+
+class WinCode(enum.IntEnum):
+    """The reference's result codes; 0 while the game is running."""
+
+    ONGOING = 0
+    IMPOSTORS_OUTNUMBER = 1
+    IMPOSTORS_ELIMINATED = 2
+    TASKS_COMPLETED = 3
+    TIME_LIMIT = 4
+
+    @property
+    def impostors_win(self) -> bool:
+        return self in (WinCode.IMPOSTORS_OUTNUMBER, WinCode.TIME_LIMIT)
+
+    @property
+    def crewmates_win(self) -> bool:
+        return self in (WinCode.IMPOSTORS_ELIMINATED, WinCode.TASKS_COMPLETED)
+
+
+#: The reference's printed reasons, typo included (evaluation code compares them).
+WIN_REASONS: Final[dict[WinCode, str]] = {
+    WinCode.ONGOING: "",
+    WinCode.IMPOSTORS_OUTNUMBER: (
+        "Impostors win! (Crewmates being outnumbered or tied to impostors))"
+    ),
+    WinCode.IMPOSTORS_ELIMINATED: "Crewmates win! (Impostors eliminated)",
+    WinCode.TASKS_COMPLETED: "Crewmates win! (All task completed)",
+    WinCode.TIME_LIMIT: "Impostors win! (Time limit reached)",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Clock:
+    """When something happened: the timestep, the phase and, in meetings, the round number."""
+
+    timestep: int
+    phase: Phase
+    round: int  # discussion_rounds - remaining rounds; 0 in the task phase
+
+
+@dataclass(frozen=True, slots=True)
+class SeenAction:
+    """A real-time message: ``actor`` was seen (or heard) taking ``action``."""
+
+    clock: Clock
+    actor: int
+    action: Action
+
+
+@dataclass(frozen=True, slots=True)
+class MonitorReadout:
+    """What the Security monitor showed: per listed seat, what the camera saw it do."""
+
+    room: str
+    entries: tuple[tuple[int, str], ...]  # (seat, description); empty means no one was there
+
+
+Observation = SeenAction | MonitorReadout
+
+
+@dataclass(frozen=True, slots=True)
+class OwnAction:
+    """An action-history entry; the clock is read after the action's effects (reference quirk)."""
+
+    clock: Clock
+    action: Action
+
+
+@dataclass(frozen=True, slots=True)
+class LocationInfo:
+    """A location message: the clock at the refresh, the room and who was there.
+
+    ``occupants`` lists the living players and then the unreported bodies, each in seat order;
+    ``dead`` marks which of them are bodies.
+    """
+
+    clock: Clock
+    room: str
+    occupants: tuple[int, ...]
+    dead: tuple[bool, ...]
