@@ -37,6 +37,7 @@ from amongagents.skeld import CAFETERIA, CORRIDOR_NEIGHBOURS, ROOMS, SECURITY, V
 from amongagents.tasks import TASK_POOLS, TaskSpot, TaskType, task_spot
 
 IMPOSTOR = "Impostor"
+LOG_FORMAT = "amongagents-game/1"
 CREWMATE = "Crewmate"
 #: What the camera reports for a player who has not acted yet.
 IDLE_CAMERA_TEXT = "stand quietly and do nothing"
@@ -121,6 +122,13 @@ class PlayerSetup:
             tasks=None if tasks is None else tuple((str(n), str(r)) for n, r in tasks),
         )
 
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "color": self.color,
+            "role": self.role,
+            "tasks": None if self.tasks is None else [list(t) for t in self.tasks],
+        }
+
 
 Scenario = Sequence[PlayerSetup | Mapping[str, Any]]
 
@@ -137,6 +145,16 @@ class StepRecord:
     #: True when the room was drawn by the game's RNG rather than chosen by the caller.
     monitor_by_chance: bool = False
 
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "player": self.seat,
+            "phase": self.phase.value,
+            "timestep": self.timestep,
+            "action": self.action,
+            "monitor_room": self.monitor_room,
+            "monitor_by_chance": self.monitor_by_chance,
+        }
+
 
 class Game:
     """One game of Among Us on the Skeld, advanced one action at a time."""
@@ -151,7 +169,10 @@ class Game:
         self.config: GameConfig = resolve_config(config)
         self.seed: int = secrets.randbits(63) if seed is None else int(seed)
         self.rng = random.Random(self.seed)
-        self.scenario_fixed = scenario is not None
+        #: The caller's scenario, normalised (kept so a replay can rebuild the same set-up draws).
+        self.scenario: list[PlayerSetup] | None = (
+            None if scenario is None else _parse_scenario(scenario, self.config.num_players)
+        )
         self.timestep = 0
         self.phase = Phase.TASK
         self.discussion_rounds_left = self.config.discussion_rounds
@@ -163,7 +184,7 @@ class Game:
         self.important_events: list[dict[str, Any]] = []
         #: Clock stamped on the latest location messages (they go stale between refreshes).
         self._location_clock = Clock(0, Phase.TASK, 0)
-        self.players: tuple[Player, ...] = self._set_up(scenario)
+        self.players: tuple[Player, ...] = self._set_up(self.scenario)
         self._crew_tasks: list[Task] = [
             task for p in self.players if not p.is_impostor for task in p.tasks
         ]
@@ -174,11 +195,9 @@ class Game:
         self._check_win()
 
     # ------------------------------------------------------------------ set-up
-    def _set_up(self, scenario: Scenario | None) -> tuple[Player, ...]:
+    def _set_up(self, scenario: list[PlayerSetup] | None) -> tuple[Player, ...]:
         n = self.config.num_players
-        setups = [PlayerSetup() for _ in range(n)] if scenario is None else _parse_scenario(
-            scenario, n
-        )
+        setups = [PlayerSetup() for _ in range(n)] if scenario is None else list(scenario)
         colors = self._draw_colors(setups)
         impostor = self._draw_roles(setups)
         tasks = self._draw_tasks(setups, impostor)
@@ -643,6 +662,32 @@ class Game:
             self._legal_cache = []
             return True
         return False
+
+    # ------------------------------------------------------------------ event log
+    def event_log(self) -> dict[str, Any]:
+        """A JSON-serialisable record of the game from which ``replay`` rebuilds it exactly.
+
+        Its ``config``, ``players``, ``steps`` and ``winner`` fields follow the layout of the
+        reference games in the parity set, so both kinds of log replay the same way.
+        """
+        return {
+            "format": LOG_FORMAT,
+            "config": self.config.to_dict(),
+            "seed": self.seed,
+            "scenario": None if self.scenario is None else [s.to_dict() for s in self.scenario],
+            "players": [
+                {
+                    "name": p.name,
+                    "color": p.color,
+                    "identity": p.identity,
+                    "tasks": [[t.spot.name, t.spot.room] for t in p.tasks],
+                }
+                for p in self.players
+            ],
+            "steps": [s.to_dict() for s in self.steps],
+            "winner": int(self.winner),
+            "winner_reason": self.win_reason,
+        }
 
     # ------------------------------------------------------------------ convenience
     def seat_of(self, who: str | int) -> int:
