@@ -497,7 +497,7 @@ class Game:
         for q in self.players:
             if q is not actor and (q.location == source or q.location == destination):
                 if message is None:
-                    message = SeenAction(self.clock, actor.seat, action)
+                    message = SeenAction(self.clock, actor.seat, action, source)
                 q.observations.append(message)
 
     def _record_important(self, actor: Player, action: Action) -> None:

@@ -59,11 +59,12 @@ class Clock:
 
 @dataclass(frozen=True, slots=True)
 class SeenAction:
-    """A real-time message: ``actor`` was seen (or heard) taking ``action``."""
+    """A real-time message: ``actor`` was seen (or heard) taking ``action`` in ``room``."""
 
     clock: Clock
     actor: int
     action: Action
+    room: str  # where the actor stood when acting (a mover's origin)
 
 
 @dataclass(frozen=True, slots=True)

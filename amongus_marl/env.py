@@ -1,0 +1,371 @@
+"""Among Us on the Skeld as a PettingZoo AEC environment (``amongus_v0``).
+
+Agents
+    ``player_0 … player_{n-1}`` in seat order (seat i is the reference's ``Player i+1``). The
+    selected agent follows the engine's turn order: task rounds in seat order, which a meeting
+    call cuts short, then ``discussion_rounds`` speaking rounds and one voting round. Dead players
+    are never selected again but stay in ``agents`` until the game ends, so they still receive
+    their team's end-of-game reward; then every agent is terminated. There is no truncation: the
+    time limit is a rule of the game (the impostors win).
+
+Actions
+    ``Discrete(N)`` over a fixed catalogue (``amongus_marl.catalogue``): move and vent to each
+    room, call a meeting (emergency button or body report), vote and kill each seat, complete and
+    fake each task instance, watch each room on the Security monitor, and structured speech acts
+    (neutral, accuse a seat, vouch for a seat, claim a room). The action mask marks the legal
+    entries. ``step`` also takes a 7vik action string, free ``SPEAK: …`` text and
+    ``VIEW MONITOR <room>`` included. An illegal action raises ``IllegalActionError`` and changes
+    nothing; with ``illegal_action="penalize"`` it instead costs the agent
+    ``RewardConfig.illegal_action`` and still changes nothing else (the agent acts again).
+
+Observations
+    ``obs_mode="vector"``: ``{"observation": Box(0, 1, (L,), float32), "action_mask":
+    Box(0, 1, (N,), int8)}``, the layout documented in ``amongus_marl.observations``.
+    ``obs_mode="text"``: the same with the 7vik-layout prompt (``Text``) as the observation.
+    ``mask_in_info=True``: the observation is the plain Box (or Text) and the mask goes to
+    ``infos[agent]["action_mask"]``, which SuperSuit's observation wrappers require. Only the
+    selected agent's mask has legal entries. ``state()`` is the global state (roles included)
+    for centralised critics, never part of an agent's observation.
+
+Rewards
+    ``+1`` to each member of the winning team and ``-1`` to each loser at the end; optional
+    shaping terms in ``RewardConfig``. ``infos[agent]`` carry ``win_code`` (1–4) and
+    ``win_reason`` at the end.
+
+Version history
+    v0: first release.
+"""
+
+from __future__ import annotations
+
+import random
+import string
+import unicodedata
+import warnings
+from collections.abc import Mapping
+from typing import Any, Final
+
+import numpy as np
+from gymnasium import spaces
+from pettingzoo import AECEnv
+from pettingzoo.utils import wrappers
+
+from amongagents.actions import Action, ActionKind
+from amongagents.config import GameConfig, resolve_config
+from amongagents.game import Game, IllegalActionError
+from amongagents.records import WinCode
+from amongus_marl import rendering
+from amongus_marl.catalogue import ActionCatalogue
+from amongus_marl.observations import (
+    VectorObserver,
+    speech_table,
+    state_size,
+    state_vector,
+    text_observation,
+    vector_size,
+)
+from amongus_marl.rewards import RewardConfig
+
+OBS_MODES: Final[tuple[str, ...]] = ("vector", "text")
+ILLEGAL_ACTION_MODES: Final[tuple[str, ...]] = ("raise", "penalize")
+#: Characters a text observation may contain (free speech is folded to these).
+TEXT_CHARSET: Final[str] = "".join(c for c in string.printable if c not in "\t\r\x0b\x0c")
+TEXT_MAX_LENGTH: Final[int] = 16_384
+#: Free speech longer than this is cut, so a prompt stays within ``TEXT_MAX_LENGTH``.
+MAX_SPEECH_LENGTH: Final[int] = 500
+
+
+class TextObservation(str):
+    """A text observation: a plain ``str`` that also reports the ``Text`` space's dtype, as
+    PettingZoo's api_test asks every observation for its ``dtype``."""
+
+    __slots__ = ()
+    dtype: Final = np.dtype(str)
+
+
+def env(**kwargs: Any) -> AECEnv:
+    """The environment wrapped with PettingZoo's order-enforcing wrapper.
+
+    PettingZoo's out-of-bounds assertion wrapper is not applied: ``step`` also accepts 7vik
+    action strings, and the raw environment validates every action itself with a clear error.
+    """
+    return wrappers.OrderEnforcingWrapper(raw_env(**kwargs))
+
+
+class raw_env(AECEnv):  # noqa: N801 - PettingZoo's naming convention for the bare environment
+    """The bare environment; see the module docstring for the spec card."""
+
+    metadata = {
+        "name": "amongus_v0",
+        "render_modes": ["human", "ansi", "rgb_array"],
+        "is_parallelizable": False,
+        "render_fps": 2,
+    }
+
+    def __init__(
+        self,
+        config: str | Mapping[str, Any] | GameConfig = "seven_member",
+        obs_mode: str = "vector",
+        mask_in_info: bool = False,
+        rewards: RewardConfig | Mapping[str, Any] | None = None,
+        illegal_action: str = "raise",
+        render_mode: str | None = None,
+    ) -> None:
+        super().__init__()
+        if obs_mode not in OBS_MODES:
+            raise ValueError(f"obs_mode must be one of {OBS_MODES}, got {obs_mode!r}")
+        if illegal_action not in ILLEGAL_ACTION_MODES:
+            raise ValueError(f"illegal_action must be one of {ILLEGAL_ACTION_MODES}, got {illegal_action!r}")
+        if render_mode is not None and render_mode not in self.metadata["render_modes"]:
+            raise ValueError(f"render_mode must be one of {self.metadata['render_modes']} or None")
+        self.game_config = resolve_config(config)
+        self.obs_mode = obs_mode
+        self.mask_in_info = bool(mask_in_info)
+        self.reward_config = RewardConfig.from_any(rewards)
+        self.illegal_action = illegal_action
+        self.render_mode = render_mode
+        n = self.game_config.num_players
+        self.possible_agents = [f"player_{i}" for i in range(n)]
+        self.agent_name_mapping = {agent: i for i, agent in enumerate(self.possible_agents)}
+        self.catalogue = ActionCatalogue(n)
+        self.action_spaces = {a: spaces.Discrete(self.catalogue.size) for a in self.possible_agents}
+        self.observation_spaces = {a: self._make_observation_space() for a in self.possible_agents}
+        self.state_space = spaces.Box(0.0, 1.0, (state_size(n),), dtype=np.float32)
+        self.game: Game | None = None
+        self._seed_source = random.Random()
+        self._turn_table: dict[int, Action] | None = None
+        self._turn_mask: np.ndarray | None = None
+        self._empty_mask = np.zeros(self.catalogue.size, dtype=np.int8)
+
+    def _make_observation_space(self) -> spaces.Space[Any]:
+        if self.obs_mode == "vector":
+            observation: spaces.Space[Any] = spaces.Box(
+                0.0, 1.0, (vector_size(self.game_config.num_players),), dtype=np.float32
+            )
+        else:
+            observation = spaces.Text(max_length=TEXT_MAX_LENGTH, min_length=1, charset=TEXT_CHARSET)
+        if self.mask_in_info:
+            return observation
+        mask = spaces.Box(0, 1, (self.catalogue.size,), dtype=np.int8)
+        return spaces.Dict({"observation": observation, "action_mask": mask})
+
+    def observation_space(self, agent: str) -> spaces.Space[Any]:
+        return self.observation_spaces[agent]
+
+    def action_space(self, agent: str) -> spaces.Space[Any]:
+        return self.action_spaces[agent]
+
+    # ------------------------------------------------------------------ episode
+    def reset(self, seed: int | None = None, options: dict[str, Any] | None = None) -> None:
+        """Start a new game. ``options={"scenario": {"players": [...]}}`` fixes seats' colour,
+        role and tasks; ``seed`` makes the game (and every later unseeded reset) reproducible."""
+        options = dict(options or {})
+        scenario = options.pop("scenario", None)
+        if options:
+            # PettingZoo's own api_test passes a dummy option, so unknown keys warn, not raise.
+            warnings.warn(f"ignoring unknown reset option(s) {sorted(options)}; the option is 'scenario'", stacklevel=2)
+        if seed is not None:
+            self._seed_source = random.Random(seed)
+        self.game = Game(self.game_config, seed=self._seed_source.getrandbits(63), scenario=scenario)
+        self._begin_episode()
+
+    def reset_from_game(self, game: Game) -> None:
+        """Adopt an engine game (e.g. one rebuilt from a log) as the current episode."""
+        if game.config != self.game_config:
+            raise ValueError("the game's config differs from this environment's")
+        self.game = game
+        self._begin_episode()
+
+    def _begin_episode(self) -> None:
+        game = self.game
+        assert game is not None
+        self.agents = self.possible_agents[:]
+        self.rewards = {a: 0.0 for a in self.agents}
+        self._cumulative_rewards = {a: 0.0 for a in self.agents}
+        self.terminations = {a: False for a in self.agents}
+        self.truncations = {a: False for a in self.agents}
+        self.infos: dict[str, dict[str, Any]] = {a: {} for a in self.agents}
+        self._speech = speech_table(game)
+        self._observers = (
+            [VectorObserver(game, seat, self._speech) for seat in range(len(self.agents))]
+            if self.obs_mode == "vector"
+            else []
+        )
+        self._invalidate_turn()
+        self.agent_selection = self.possible_agents[game.current_seat]
+        if game.is_over:
+            self._finish()
+        self._refresh_info_mask()
+
+    # ------------------------------------------------------------------ acting
+    def step(self, action: int | np.integer | str | Action | None) -> None:
+        agent = self.agent_selection
+        if self.terminations[agent] or self.truncations[agent]:
+            self._was_dead_step(action)
+            return
+        game = self._require_game()
+        try:
+            chosen = self._resolve(action)
+        except IllegalActionError:
+            if self.illegal_action == "raise":
+                raise
+            self._cumulative_rewards[agent] = 0.0
+            self._clear_rewards()
+            self.rewards[agent] = self.reward_config.illegal_action
+            self._accumulate_rewards()
+            return
+        self._cumulative_rewards[agent] = 0.0
+        self._clear_rewards()
+        seat = game.current_seat
+        alive_before = [p.alive for p in game.players]
+        meetings_before = game.timestep if game.phase.value == "meeting" else None
+        game.step(chosen)
+        self._invalidate_turn()
+        self._shape_rewards(seat, chosen, alive_before, meetings_before)
+        if game.is_over:
+            self._finish()
+        else:
+            self.agent_selection = self.possible_agents[game.current_seat]
+        self._accumulate_rewards()
+        self._refresh_info_mask()
+        if self.render_mode == "human":
+            self.render()
+
+    def _resolve(self, action: int | np.integer | str | Action | None) -> Action:
+        game = self._require_game()
+        if isinstance(action, (int, np.integer)) and not isinstance(action, bool):
+            index = int(action)
+            table = self._table()
+            if index in table:
+                return table[index]
+            if not 0 <= index < self.catalogue.size:
+                raise IllegalActionError(f"action index {index} is outside the catalogue 0..{self.catalogue.size - 1}")
+            raise IllegalActionError(
+                f"action {index} ({self.catalogue.describe(index)}) is not legal for "
+                f"{self.agent_selection} now; legal: {sorted(table)}"
+            )
+        if isinstance(action, str):
+            return game.resolve(_fold_speech(action))
+        if isinstance(action, Action):
+            return game.resolve(action)
+        raise IllegalActionError(
+            f"an action must be a catalogue index, a 7vik action string or an Action, got {action!r}"
+        )
+
+    def _shape_rewards(self, seat: int, chosen: Action, alive_before: list[bool], meeting: int | None) -> None:
+        weights, game = self.reward_config, self._require_game()
+        agent = self.possible_agents[seat]
+        if chosen.kind is ActionKind.COMPLETE_TASK and weights.task_progress:
+            self.rewards[agent] += weights.task_progress
+        elif chosen.kind is ActionKind.KILL and weights.kill:
+            self.rewards[agent] += weights.kill
+        if meeting is not None and game.phase.value == "task" and (weights.vote_impostor or weights.vote_crewmate):
+            ejected = [p for p, before in zip(game.players, alive_before) if before and not p.alive]
+            for p in ejected:
+                weight = weights.vote_impostor if p.is_impostor else weights.vote_crewmate
+                for voter, target in game.votes.items():
+                    if target == p.seat and not game.players[voter].is_impostor:
+                        self.rewards[self.possible_agents[voter]] += weight
+
+    def _finish(self) -> None:
+        game = self._require_game()
+        weights = self.reward_config
+        impostors_won = game.winner.impostors_win
+        for agent, p in zip(self.possible_agents, game.players):
+            if agent in self.rewards:
+                self.rewards[agent] += weights.win if p.is_impostor == impostors_won else weights.loss
+                self.terminations[agent] = True
+                self.infos[agent] = {"win_code": int(game.winner), "win_reason": game.win_reason}
+        self.agent_selection = self.agents[0]
+
+    # ------------------------------------------------------------------ observing
+    def observe(self, agent: str) -> Any:
+        game = self._require_game()
+        seat = self.agent_name_mapping[agent]
+        if self.obs_mode == "vector":
+            observation: Any = self._observers[seat].vector()
+        else:
+            observation = TextObservation(text_observation(game, seat))
+        if self.mask_in_info:
+            return observation
+        return {"observation": observation, "action_mask": self.action_mask(agent)}
+
+    def action_mask(self, agent: str) -> np.ndarray:
+        """The legal catalogue entries of ``agent`` (all zero unless it is the one to act)."""
+        game = self._require_game()
+        if game.is_over or agent != self.agent_selection:
+            return self._empty_mask.copy()
+        if self._turn_mask is None:
+            self._turn_mask = self.catalogue.mask(self._table())
+        return self._turn_mask.copy()
+
+    def legal_actions(self, agent: str | None = None) -> list[str]:
+        """The 7vik strings of the legal actions of ``agent`` (default: the selected agent)."""
+        game = self._require_game()
+        agent = self.agent_selection if agent is None else agent
+        if agent not in self.agent_name_mapping:
+            raise ValueError(f"unknown agent {agent!r}; agents are {self.possible_agents}")
+        if game.is_over or agent != self.agent_selection:
+            return []
+        return game.legal_action_strings()
+
+    def state(self) -> np.ndarray:
+        return state_vector(self._require_game())
+
+    def event_log(self) -> dict[str, Any]:
+        """The engine's event log of the current game (JSON-serialisable, replayable)."""
+        return self._require_game().event_log()
+
+    # ------------------------------------------------------------------ rendering
+    def render(self) -> Any:
+        if self.render_mode is None:
+            return None
+        game = self._require_game()
+        if self.render_mode == "rgb_array":
+            return rendering.render_rgb(game)
+        text = rendering.render_ansi(game)
+        if self.render_mode == "human":
+            print(text)
+            return None
+        return text
+
+    def close(self) -> None:
+        self._observers = []
+        self._turn_table = None
+
+    # ------------------------------------------------------------------ internals
+    def _require_game(self) -> Game:
+        if self.game is None:
+            raise RuntimeError("call reset() before using the environment")
+        return self.game
+
+    def _table(self) -> dict[int, Action]:
+        if self._turn_table is None:
+            game = self._require_game()
+            seat = game.current_seat
+            speakers = [p.seat for p in game.players if p.alive and p.seat != seat]
+            self._turn_table = self.catalogue.legal_map(game.legal_actions(), speakers, game.names)
+        return self._turn_table
+
+    def _invalidate_turn(self) -> None:
+        self._turn_table = None
+        self._turn_mask = None
+
+    def _refresh_info_mask(self) -> None:
+        if not self.mask_in_info:
+            return
+        for agent in self.agents:
+            if "action_mask" in self.infos[agent] or agent == self.agent_selection:
+                self.infos[agent]["action_mask"] = self.action_mask(agent)
+
+
+def _fold_speech(text: str) -> str:
+    """Free speech is folded to printable ASCII and cut to ``MAX_SPEECH_LENGTH`` characters, so
+    every prompt stays inside the text observation space."""
+    stripped = text.strip()
+    if not stripped.startswith("SPEAK:"):
+        return text
+    message = unicodedata.normalize("NFKD", stripped[len("SPEAK:"):])
+    ascii_message = message.encode("ascii", "replace").decode("ascii")
+    printable = "".join(c if c in TEXT_CHARSET else " " for c in ascii_message)
+    return "SPEAK: " + printable.strip()[:MAX_SPEECH_LENGTH]

@@ -1,0 +1,257 @@
+"""What each agent may know, rendered as a vector, as text, and (for critics) the global state.
+
+Every per-agent view is computed from the records the engine delivered to that player (location
+messages, real-time messages, monitor readouts, its own action history), its own role and, for an
+impostor, its team. Nothing else is read, so a crewmate's observation cannot depend on hidden
+roles it has no evidence about. The vector view is kept up to date incrementally: each call only
+folds in the records that arrived since the previous call.
+
+Vector layout (n = number of players, 14 rooms, 39 task instances), all values in [0, 1]:
+
+own block, ``n + 102`` values
+    seat one-hot (n) | is impostor | alive | location one-hot (14) |
+    phase one-hot: task, discussion, voting (3) | meeting round / (R + 1) |
+    timestep / max_timesteps | kill cooldown / kill_cooldown | can kill now |
+    emergency buttons left / max_num_buttons | assigned, per task instance (39) |
+    progress, per task instance (39)
+then one block of ``PLAYER_FEATURES`` values per seat, in seat order
+    is me | known fellow impostor | alive and in my room (latest location message) |
+    body in my room | known dead | last seen room one-hot (14) | time since last seen /
+    max_timesteps (1 if never) | seen killing | seen venting | seen doing a task (count / 4,
+    real and fake alike, as observers cannot tell them apart) | seen faking a task on the
+    monitor | accusations against them this meeting / n | vouches for them this meeting / n |
+    accused me this meeting | votes received this meeting / n | voted for me this meeting |
+    I voted for them this meeting | last room they claimed one-hot (14)
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+import numpy as np
+
+from amongagents.actions import ActionKind
+from amongagents.game import Game
+from amongagents.records import MonitorReadout, Phase, SeenAction
+from amongagents.skeld import ROOM_INDEX, ROOMS
+from amongagents.tasks import TASK_SPOT_INDEX
+from amongagents.text import information_block, phase_instruction
+from amongus_marl.catalogue import NUM_ROOMS, NUM_TASK_SPOTS, SpeechAct
+
+# offsets inside one player block
+IS_ME, TEAMMATE, HERE_ALIVE, HERE_BODY, KNOWN_DEAD = 0, 1, 2, 3, 4
+LAST_SEEN_ROOM = 5
+SINCE_SEEN = LAST_SEEN_ROOM + NUM_ROOMS
+SEEN_KILL, SEEN_VENT, SEEN_TASKS, SEEN_FAKE = SINCE_SEEN + 1, SINCE_SEEN + 2, SINCE_SEEN + 3, SINCE_SEEN + 4
+ACCUSED, VOUCHED, ACCUSED_ME = SEEN_FAKE + 1, SEEN_FAKE + 2, SEEN_FAKE + 3
+VOTES_RECEIVED, VOTED_FOR_ME, I_VOTED_FOR = ACCUSED_ME + 1, ACCUSED_ME + 2, ACCUSED_ME + 3
+CLAIMED_ROOM = I_VOTED_FOR + 1
+PLAYER_FEATURES: Final[int] = CLAIMED_ROOM + NUM_ROOMS
+OWN_FIXED: Final[int] = 1 + 1 + NUM_ROOMS + 3 + 1 + 1 + 1 + 1 + 1 + 2 * NUM_TASK_SPOTS
+STATE_PLAYER_FEATURES: Final[int] = 3 + NUM_ROOMS + 2
+STATE_GLOBAL_FEATURES: Final[int] = 3 + 4
+
+
+def vector_size(num_players: int) -> int:
+    return num_players + OWN_FIXED + num_players * PLAYER_FEATURES
+
+
+def state_size(num_players: int) -> int:
+    return num_players * STATE_PLAYER_FEATURES + STATE_GLOBAL_FEATURES
+
+
+def speech_table(game: Game) -> dict[str, tuple[str, int]]:
+    """Chat text of every structured speech act -> (act, seat or room index)."""
+    table: dict[str, tuple[str, int]] = {}
+    for seat, name in enumerate(game.names):
+        table[SpeechAct.accuse(name)] = (SpeechAct.ACCUSE, seat)
+        table[SpeechAct.vouch(name)] = (SpeechAct.VOUCH, seat)
+    for i, room in enumerate(ROOMS):
+        table[SpeechAct.claim(room)] = (SpeechAct.CLAIM, i)
+    return table
+
+
+class VectorObserver:
+    """One agent's evidence, folded incrementally from the records the engine gave it."""
+
+    def __init__(self, game: Game, seat: int, speech: dict[str, tuple[str, int]]) -> None:
+        n = game.config.num_players
+        self.game, self.seat, self.n, self._speech = game, seat, n, speech
+        self._own = n + OWN_FIXED
+        self._evidence = np.zeros((n, PLAYER_FEATURES), dtype=np.float32)
+        self._last_seen = np.full(n, -1.0, dtype=np.float32)  # timestep, -1 = never
+        self._seen_observations = 0
+        self._seen_actions = 0
+        self._meeting = -1  # timestep of the meeting the per-meeting counters belong to
+        me = game.players[seat]
+        self._evidence[seat, IS_ME] = 1.0
+        if me.is_impostor:
+            for mate in game.impostor_seats():
+                self._evidence[mate, TEAMMATE] = 1.0
+        self._static = np.zeros(self._own, dtype=np.float32)
+        self._static[seat] = 1.0
+        self._static[n] = float(me.is_impostor)
+        for task in me.tasks:
+            self._static[n + 2 + NUM_ROOMS + 8 + TASK_SPOT_INDEX[task.spot]] = 1.0
+
+    # -- evidence -------------------------------------------------------------------------
+    def _new_meeting(self, timestep: int) -> None:
+        if timestep != self._meeting:
+            self._meeting = timestep
+            self._evidence[:, ACCUSED : I_VOTED_FOR + 1] = 0.0
+
+    def _see(self, seat: int, room: str, timestep: int) -> None:
+        row = self._evidence[seat]
+        row[LAST_SEEN_ROOM : LAST_SEEN_ROOM + NUM_ROOMS] = 0.0
+        row[LAST_SEEN_ROOM + ROOM_INDEX[room]] = 1.0
+        self._last_seen[seat] = timestep
+
+    def _fold(self) -> None:
+        player = self.game.players[self.seat]
+        evidence = self._evidence
+        for record in player.observations[self._seen_observations :]:
+            if isinstance(record, SeenAction):
+                self._fold_seen(record)
+            else:
+                self._fold_monitor(record)
+        self._seen_observations = len(player.observations)
+        for entry in player.action_history[self._seen_actions :]:
+            if entry.action.kind is ActionKind.VOTE:
+                self._new_meeting(entry.clock.timestep)
+                evidence[entry.action.target, I_VOTED_FOR] = 1.0
+        self._seen_actions = len(player.action_history)
+
+    def _fold_seen(self, record: SeenAction) -> None:
+        action, actor, row = record.action, record.actor, self._evidence[record.actor]
+        kind = action.kind
+        if kind is ActionKind.MOVE or kind is ActionKind.VENT:
+            self._see(actor, action.room, record.clock.timestep)  # type: ignore[arg-type]
+            if kind is ActionKind.VENT:
+                row[SEEN_VENT] = 1.0
+            return
+        self._see(actor, record.room, record.clock.timestep)
+        if kind is ActionKind.KILL:
+            row[SEEN_KILL] = 1.0
+            self._evidence[action.target, KNOWN_DEAD] = 1.0
+        elif kind is ActionKind.COMPLETE_TASK or kind is ActionKind.COMPLETE_FAKE_TASK:
+            row[SEEN_TASKS] = min(1.0, row[SEEN_TASKS] + 0.25)
+        elif kind is ActionKind.SPEAK:
+            self._new_meeting(record.clock.timestep)
+            parsed = self._speech.get(action.message or "")
+            if parsed is None:
+                return
+            speech_act, subject = parsed
+            if speech_act == SpeechAct.CLAIM:
+                row[CLAIMED_ROOM : CLAIMED_ROOM + NUM_ROOMS] = 0.0
+                row[CLAIMED_ROOM + subject] = 1.0
+            elif speech_act == SpeechAct.ACCUSE:
+                self._evidence[subject, ACCUSED] += 1.0 / self.n
+                if subject == self.seat:
+                    row[ACCUSED_ME] = 1.0
+            else:
+                self._evidence[subject, VOUCHED] += 1.0 / self.n
+        elif kind is ActionKind.VOTE:
+            self._new_meeting(record.clock.timestep)
+            self._evidence[action.target, VOTES_RECEIVED] += 1.0 / self.n
+            if action.target == self.seat:
+                row[VOTED_FOR_ME] = 1.0
+
+    def _fold_monitor(self, readout: MonitorReadout) -> None:
+        now = self.game.timestep
+        for seat, description in readout.entries:
+            row = self._evidence[seat]
+            if not description.startswith("leave "):
+                self._see(seat, readout.room, now)
+            if description.startswith("KILL "):
+                row[SEEN_KILL] = 1.0
+            elif description.startswith("VENT "):
+                row[SEEN_VENT] = 1.0
+            elif description.startswith("COMPLETE FAKE TASK"):
+                row[SEEN_FAKE] = 1.0
+
+    # -- rendering ------------------------------------------------------------------------
+    def vector(self) -> np.ndarray:
+        game, n, seat = self.game, self.n, self.seat
+        self._fold()
+        me = game.players[seat]
+        config = game.config
+        own = self._static.copy()
+        own[n + 1] = float(me.alive)
+        base = n + 2
+        own[base + ROOM_INDEX[me.location]] = 1.0
+        base += NUM_ROOMS
+        if game.phase is Phase.TASK:
+            own[base] = 1.0
+        else:
+            own[base + (2 if game.is_voting else 1)] = 1.0
+            own[base + 3] = game.discussion_round / (config.discussion_rounds + 1)
+        own[base + 4] = game.timestep / config.max_timesteps
+        if me.is_impostor:
+            own[base + 5] = me.kill_cooldown / max(config.kill_cooldown, 1)
+            own[base + 6] = float(me.kill_cooldown == 0 and game.phase is Phase.TASK)
+        own[base + 7] = max(0, config.max_num_buttons - game.button_uses) / max(config.max_num_buttons, 1)
+        progress = base + 8 + NUM_TASK_SPOTS
+        for task in me.tasks:
+            own[progress + TASK_SPOT_INDEX[task.spot]] = task.progress
+
+        evidence = self._evidence
+        info = game.location_info(seat)
+        evidence[:, HERE_ALIVE] = 0.0
+        evidence[:, HERE_BODY] = 0.0
+        for other, dead in zip(info.occupants, info.dead):
+            evidence[other, HERE_BODY if dead else HERE_ALIVE] = 1.0
+            if dead:
+                evidence[other, KNOWN_DEAD] = 1.0
+            elif other != seat:
+                self._see(other, info.room, info.clock.timestep)
+        since = np.where(self._last_seen < 0, 1.0, (game.timestep - self._last_seen) / config.max_timesteps)
+        evidence[:, SINCE_SEEN] = np.clip(since, 0.0, 1.0)
+        return np.concatenate((own, evidence.reshape(-1)))
+
+
+def state_vector(game: Game) -> np.ndarray:
+    """The full global state for centralised critics: roles, positions, bodies, progress."""
+    config = game.config
+    rows = np.zeros((config.num_players, STATE_PLAYER_FEATURES), dtype=np.float32)
+    for p in game.players:
+        row = rows[p.seat]
+        row[0], row[1], row[2] = float(p.is_impostor), float(p.alive), float(p.reported_death)
+        row[3 + ROOM_INDEX[p.location]] = 1.0
+        row[3 + NUM_ROOMS] = p.kill_cooldown / max(config.kill_cooldown, 1) if p.is_impostor else 0.0
+        if p.tasks and not p.is_impostor:
+            row[4 + NUM_ROOMS] = sum(t.progress for t in p.tasks) / len(p.tasks)
+    tail = np.zeros(STATE_GLOBAL_FEATURES, dtype=np.float32)
+    if game.phase is Phase.TASK:
+        tail[0] = 1.0
+    else:
+        tail[2 if game.is_voting else 1] = 1.0
+        tail[3] = game.discussion_round / (config.discussion_rounds + 1)
+    tail[4] = min(1.0, game.timestep / config.max_timesteps)
+    tail[5] = max(0, config.max_num_buttons - game.button_uses) / max(config.max_num_buttons, 1)
+    tail[6] = game.task_completion()
+    return np.concatenate((rows.reshape(-1), tail))
+
+
+def text_observation(game: Game, seat: int) -> str:
+    """The 7vik-layout information block, after a short header of who the reader is."""
+    me = game.players[seat]
+    header = f"You are {me.name}, a {me.identity}."
+    if me.is_impostor:
+        team = ", ".join(game.names[s] for s in game.impostor_seats())
+        header += f" The impostors are: {team}."
+    if not me.alive:
+        header += " You are dead and can no longer act."
+    return f"{header}\n\n{information_block(game, seat)}"
+
+
+def rules_summary(game: Game) -> str:
+    """The rules in brief, generated from the game's own config (for LLM system prompts)."""
+    config = game.config
+    return (
+        f"{config.num_players} players, {config.num_impostors} of them impostors, on the Skeld. "
+        f"{phase_instruction(Phase.TASK, config)} A meeting starts when someone reports a body or "
+        f"presses the emergency button ({config.max_num_buttons} presses per game, body reports "
+        f"included). {phase_instruction(Phase.MEETING, config)} Impostors win when they are at least "
+        f"as many as the crewmates or when {config.max_timesteps} timesteps pass; crewmates win by "
+        "ejecting every impostor or finishing all their tasks."
+    )

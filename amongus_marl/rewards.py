@@ -1,0 +1,42 @@
+"""Reward settings: the sparse team reward, plus optional shaping terms (all off by default)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from typing import Any, Mapping
+
+
+@dataclass(frozen=True, slots=True)
+class RewardConfig:
+    """Rewards of the environment.
+
+    ``win``/``loss`` go to every member of the winning/losing team when the game ends, dead or
+    alive. The shaping terms are paid when the event happens, to the agent responsible:
+    ``task_progress`` per real task action of a crewmate, ``kill`` per kill to the impostor,
+    ``vote_impostor`` to a crewmate whose vote helped eject an impostor and ``vote_crewmate`` to a
+    crewmate whose vote helped eject a crewmate (set it negative to punish wrong ejections).
+    ``illegal_action`` is the penalty of the opt-in ``illegal_action="penalize"`` mode.
+    """
+
+    win: float = 1.0
+    loss: float = -1.0
+    task_progress: float = 0.0
+    kill: float = 0.0
+    vote_impostor: float = 0.0
+    vote_crewmate: float = 0.0
+    illegal_action: float = -1.0
+
+    @classmethod
+    def from_any(cls, value: RewardConfig | Mapping[str, Any] | None) -> RewardConfig:
+        if value is None:
+            return cls()
+        if isinstance(value, RewardConfig):
+            return value
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(value) - known)
+        if unknown:
+            raise ValueError(f"unknown reward setting(s) {unknown}; settings are {sorted(known)}")
+        for key, number in value.items():
+            if isinstance(number, bool) or not isinstance(number, (int, float)):
+                raise ValueError(f"reward setting {key!r} must be a number, got {number!r}")
+        return cls(**{k: float(v) for k, v in value.items()})
