@@ -64,6 +64,7 @@ from amongus_marl.observations import (
     text_observation,
     vector_size,
 )
+from amongus_marl.policies.base import AgentView
 from amongus_marl.rewards import RewardConfig
 
 OBS_MODES: Final[tuple[str, ...]] = ("vector", "text")
@@ -308,6 +309,15 @@ class raw_env(AECEnv):  # noqa: N801 - PettingZoo's naming convention for the ba
         if game.is_over or agent != self.agent_selection:
             return []
         return game.legal_action_strings()
+
+    def agent_view(self, agent: str | None = None) -> AgentView:
+        """The selected agent's decision context for policies (see ``AgentView``)."""
+        game = self._require_game()
+        agent = self.agent_selection if agent is None else agent
+        if agent != self.agent_selection or game.is_over:
+            raise ValueError(f"{agent} is not the agent to act")
+        table = self._table()
+        return AgentView(game.current_seat, game, tuple(game.legal_actions()), self.action_mask(agent), table)
 
     def state(self) -> np.ndarray:
         return state_vector(self._require_game())
