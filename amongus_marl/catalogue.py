@@ -106,12 +106,22 @@ class ActionCatalogue:
                 return segment.name
         raise IndexError(f"action index {index} is outside the catalogue 0..{self.size - 1}")
 
+    def speech_actions(self, names: tuple[str, ...]) -> tuple[tuple[Action, ...], tuple[Action, ...]]:
+        """The accuse and vouch SPEAK actions naming each seat (built once per game)."""
+        accuse = tuple(act.speak(SpeechAct.accuse(name)) for name in names)
+        vouch = tuple(act.speak(SpeechAct.vouch(name)) for name in names)
+        return accuse, vouch
+
     def legal_map(
-        self, legal: list[Action], speakers: list[int], names: tuple[str, ...]
+        self,
+        legal: list[Action],
+        speakers: list[int],
+        speech: tuple[tuple[Action, ...], tuple[Action, ...]],
     ) -> dict[int, Action]:
         """Catalogue index -> concrete action for every legal entry this turn.
 
-        ``speakers`` are the seats a speech act may name (the living other players).
+        ``speakers`` are the seats a speech act may name (the living other players) and
+        ``speech`` the accuse/vouch actions of ``speech_actions``.
         """
         table: dict[int, Action] = {}
         for action in legal:
@@ -135,9 +145,10 @@ class ActionCatalogue:
                     table[self._monitor + i] = _MONITOR_ACTIONS[i]
             elif kind is ActionKind.SPEAK:
                 table[self._neutral] = act.SPEAK_DEFAULT
+                accuse, vouch = speech
                 for seat in speakers:
-                    table[self._accuse + seat] = act.speak(SpeechAct.accuse(names[seat]))
-                    table[self._vouch + seat] = act.speak(SpeechAct.vouch(names[seat]))
+                    table[self._accuse + seat] = accuse[seat]
+                    table[self._vouch + seat] = vouch[seat]
                 for i, room in enumerate(ROOMS):
                     table[self._claim + i] = _CLAIM_ACTIONS[i]
         return table

@@ -53,7 +53,7 @@ from pettingzoo.utils import wrappers
 from amongagents.actions import Action, ActionKind
 from amongagents.config import GameConfig, resolve_config
 from amongagents.game import Game, IllegalActionError
-from amongagents.records import WinCode
+from amongagents.records import Phase, WinCode
 from amongus_marl import rendering
 from amongus_marl.catalogue import ActionCatalogue
 from amongus_marl.observations import (
@@ -123,6 +123,9 @@ class raw_env(AECEnv):  # noqa: N801 - PettingZoo's naming convention for the ba
         self.obs_mode = obs_mode
         self.mask_in_info = bool(mask_in_info)
         self.reward_config = RewardConfig.from_any(rewards)
+        weights = self.reward_config
+        self._shaping = any((weights.task_progress, weights.kill, weights.vote_impostor, weights.vote_crewmate))
+        self._rewards_dirty = False
         self.illegal_action = illegal_action
         self.render_mode = render_mode
         n = self.game_config.num_players
@@ -187,12 +190,15 @@ class raw_env(AECEnv):  # noqa: N801 - PettingZoo's naming convention for the ba
         self.truncations = {a: False for a in self.agents}
         self.infos: dict[str, dict[str, Any]] = {a: {} for a in self.agents}
         self._speech = speech_table(game)
+        self._speech_actions = self.catalogue.speech_actions(game.names)
         self._observers = (
             [VectorObserver(game, seat, self._speech) for seat in range(len(self.agents))]
             if self.obs_mode == "vector"
             else []
         )
         self._invalidate_turn()
+        self._meeting_tables: dict[tuple[Any, ...], tuple[dict[int, Action], np.ndarray]] = {}
+        self._rewards_dirty = False
         self.agent_selection = self.possible_agents[game.current_seat]
         if game.is_over:
             self._finish()
@@ -213,22 +219,28 @@ class raw_env(AECEnv):  # noqa: N801 - PettingZoo's naming convention for the ba
             self._cumulative_rewards[agent] = 0.0
             self._clear_rewards()
             self.rewards[agent] = self.reward_config.illegal_action
+            self._rewards_dirty = True
             self._accumulate_rewards()
             return
         self._cumulative_rewards[agent] = 0.0
-        self._clear_rewards()
+        if self._rewards_dirty:
+            self._clear_rewards()
+            self._rewards_dirty = False
         seat = game.current_seat
-        alive_before = [p.alive for p in game.players]
-        meetings_before = game.timestep if game.phase.value == "meeting" else None
+        in_meeting = game.phase is Phase.MEETING
+        alive_before = [p.alive for p in game.players] if in_meeting and self._shaping else None
         game.step(chosen)
         self._invalidate_turn()
-        self._shape_rewards(seat, chosen, alive_before, meetings_before)
+        if self._shaping:
+            self._shape_rewards(seat, chosen, alive_before)
         if game.is_over:
             self._finish()
         else:
             self.agent_selection = self.possible_agents[game.current_seat]
-        self._accumulate_rewards()
-        self._refresh_info_mask()
+        if self._rewards_dirty:
+            self._accumulate_rewards()
+        if self.mask_in_info:
+            self._refresh_info_mask()
         if self.render_mode == "human":
             self.render()
 
@@ -253,14 +265,16 @@ class raw_env(AECEnv):  # noqa: N801 - PettingZoo's naming convention for the ba
             f"an action must be a catalogue index, a 7vik action string or an Action, got {action!r}"
         )
 
-    def _shape_rewards(self, seat: int, chosen: Action, alive_before: list[bool], meeting: int | None) -> None:
+    def _shape_rewards(self, seat: int, chosen: Action, alive_before: list[bool] | None) -> None:
+        """Pay the optional shaping terms for what ``seat``'s action just caused."""
         weights, game = self.reward_config, self._require_game()
         agent = self.possible_agents[seat]
+        self._rewards_dirty = True
         if chosen.kind is ActionKind.COMPLETE_TASK and weights.task_progress:
             self.rewards[agent] += weights.task_progress
         elif chosen.kind is ActionKind.KILL and weights.kill:
             self.rewards[agent] += weights.kill
-        if meeting is not None and game.phase.value == "task" and (weights.vote_impostor or weights.vote_crewmate):
+        if alive_before is not None and game.phase is Phase.TASK:
             ejected = [p for p, before in zip(game.players, alive_before) if before and not p.alive]
             for p in ejected:
                 weight = weights.vote_impostor if p.is_impostor else weights.vote_crewmate
@@ -270,6 +284,7 @@ class raw_env(AECEnv):  # noqa: N801 - PettingZoo's naming convention for the ba
 
     def _finish(self) -> None:
         game = self._require_game()
+        self._rewards_dirty = True
         weights = self.reward_config
         impostors_won = game.winner.impostors_win
         for agent, p in zip(self.possible_agents, game.players):
@@ -354,7 +369,16 @@ class raw_env(AECEnv):  # noqa: N801 - PettingZoo's naming convention for the ba
             game = self._require_game()
             seat = game.current_seat
             speakers = [p.seat for p in game.players if p.alive and p.seat != seat]
-            self._turn_table = self.catalogue.legal_map(game.legal_actions(), speakers, game.names)
+            if game.phase is Phase.MEETING:
+                # Meeting turns repeat (same speaker, same living players): reuse their tables.
+                key = (seat, game.is_voting, game.players[seat].location, tuple(speakers))
+                cached = self._meeting_tables.get(key)
+                if cached is None:
+                    table = self.catalogue.legal_map(game.legal_actions(), speakers, self._speech_actions)
+                    cached = self._meeting_tables[key] = (table, self.catalogue.mask(table))
+                self._turn_table, self._turn_mask = cached
+            else:
+                self._turn_table = self.catalogue.legal_map(game.legal_actions(), speakers, self._speech_actions)
         return self._turn_table
 
     def _invalidate_turn(self) -> None:

@@ -16,8 +16,8 @@ own block, ``n + 102`` values
     progress, per task instance (39)
 then one block of ``PLAYER_FEATURES`` values per seat, in seat order
     is me | known fellow impostor | alive and in my room (latest location message) |
-    body in my room | known dead | last seen room one-hot (14) | time since last seen /
-    max_timesteps (1 if never) | seen killing | seen venting | seen doing a task (count / 4,
+    body in my room | known dead | last seen room one-hot (14) | when last seen:
+    (timestep + 1) / (max_timesteps + 1), 0 if never | seen killing | seen venting | seen doing a task (count / 4,
     real and fake alike, as observers cannot tell them apart) | seen faking a task on the
     monitor | accusations against them this meeting / n | vouches for them this meeting / n |
     accused me this meeting | votes received this meeting / n | voted for me this meeting |
@@ -41,8 +41,8 @@ from amongus_marl.catalogue import NUM_ROOMS, NUM_TASK_SPOTS, SpeechAct
 # offsets inside one player block
 IS_ME, TEAMMATE, HERE_ALIVE, HERE_BODY, KNOWN_DEAD = 0, 1, 2, 3, 4
 LAST_SEEN_ROOM = 5
-SINCE_SEEN = LAST_SEEN_ROOM + NUM_ROOMS
-SEEN_KILL, SEEN_VENT, SEEN_TASKS, SEEN_FAKE = SINCE_SEEN + 1, SINCE_SEEN + 2, SINCE_SEEN + 3, SINCE_SEEN + 4
+LAST_SEEN_TIME = LAST_SEEN_ROOM + NUM_ROOMS
+SEEN_KILL, SEEN_VENT, SEEN_TASKS, SEEN_FAKE = LAST_SEEN_TIME + 1, LAST_SEEN_TIME + 2, LAST_SEEN_TIME + 3, LAST_SEEN_TIME + 4
 ACCUSED, VOUCHED, ACCUSED_ME = SEEN_FAKE + 1, SEEN_FAKE + 2, SEEN_FAKE + 3
 VOTES_RECEIVED, VOTED_FOR_ME, I_VOTED_FOR = ACCUSED_ME + 1, ACCUSED_ME + 2, ACCUSED_ME + 3
 CLAIMED_ROOM = I_VOTED_FOR + 1
@@ -77,9 +77,13 @@ class VectorObserver:
     def __init__(self, game: Game, seat: int, speech: dict[str, tuple[str, int]]) -> None:
         n = game.config.num_players
         self.game, self.seat, self.n, self._speech = game, seat, n, speech
-        self._own = n + OWN_FIXED
-        self._evidence = np.zeros((n, PLAYER_FEATURES), dtype=np.float32)
-        self._last_seen = np.full(n, -1.0, dtype=np.float32)  # timestep, -1 = never
+        own = n + OWN_FIXED
+        # One buffer holds the whole vector; the evidence rows are a view into it.
+        self._buffer = np.zeros(own + n * PLAYER_FEATURES, dtype=np.float32)
+        self._own = self._buffer[:own]
+        self._evidence = self._buffer[own:].reshape(n, PLAYER_FEATURES)
+        self._last_room = [NUM_ROOMS] * n  # room index last seen in; NUM_ROOMS = never seen
+        self._here: tuple[int, ...] = ()  # seats flagged as present in the previous vector
         self._seen_observations = 0
         self._seen_actions = 0
         self._meeting = -1  # timestep of the meeting the per-meeting counters belong to
@@ -88,11 +92,17 @@ class VectorObserver:
         if me.is_impostor:
             for mate in game.impostor_seats():
                 self._evidence[mate, TEAMMATE] = 1.0
-        self._static = np.zeros(self._own, dtype=np.float32)
+        self._static = np.zeros(own, dtype=np.float32)
         self._static[seat] = 1.0
         self._static[n] = float(me.is_impostor)
         for task in me.tasks:
             self._static[n + 2 + NUM_ROOMS + 8 + TASK_SPOT_INDEX[task.spot]] = 1.0
+        self._task_slots = [(task, n + 2 + NUM_ROOMS + 8 + NUM_TASK_SPOTS + TASK_SPOT_INDEX[task.spot]) for task in me.tasks]
+        config = game.config
+        self._inverse_time = 1.0 / config.max_timesteps
+        self._inverse_time_plus_one = 1.0 / (config.max_timesteps + 1)
+        self._inverse_cooldown = 1.0 / max(config.kill_cooldown, 1)
+        self._inverse_rounds = 1.0 / (config.discussion_rounds + 1)
 
     # -- evidence -------------------------------------------------------------------------
     def _new_meeting(self, timestep: int) -> None:
@@ -100,47 +110,49 @@ class VectorObserver:
             self._meeting = timestep
             self._evidence[:, ACCUSED : I_VOTED_FOR + 1] = 0.0
 
-    def _see(self, seat: int, room: str, timestep: int) -> None:
+    def _seen_in(self, seat: int, room: int, timestep: int) -> None:
+        """Remember where ``seat`` was last seen (the one-hot is rewritten only on a change)."""
         row = self._evidence[seat]
-        row[LAST_SEEN_ROOM : LAST_SEEN_ROOM + NUM_ROOMS] = 0.0
-        row[LAST_SEEN_ROOM + ROOM_INDEX[room]] = 1.0
-        self._last_seen[seat] = timestep
+        row[LAST_SEEN_TIME] = (timestep + 1) * self._inverse_time_plus_one
+        previous = self._last_room[seat]
+        if previous != room:
+            if previous != NUM_ROOMS:
+                row[LAST_SEEN_ROOM + previous] = 0.0
+            row[LAST_SEEN_ROOM + room] = 1.0
+            self._last_room[seat] = room
 
     def _fold(self) -> None:
         player = self.game.players[self.seat]
-        evidence = self._evidence
-        for record in player.observations[self._seen_observations :]:
-            if isinstance(record, SeenAction):
-                self._fold_seen(record)
-            else:
-                self._fold_monitor(record)
-        self._seen_observations = len(player.observations)
-        for entry in player.action_history[self._seen_actions :]:
-            if entry.action.kind is ActionKind.VOTE:
-                self._new_meeting(entry.clock.timestep)
-                evidence[entry.action.target, I_VOTED_FOR] = 1.0
-        self._seen_actions = len(player.action_history)
+        if len(player.observations) > self._seen_observations:
+            for record in player.observations[self._seen_observations :]:
+                if isinstance(record, SeenAction):
+                    self._fold_seen(record)
+                else:
+                    self._fold_monitor(record)
+            self._seen_observations = len(player.observations)
+        if len(player.action_history) > self._seen_actions:
+            for entry in player.action_history[self._seen_actions :]:
+                if entry.action.kind is ActionKind.VOTE:
+                    self._new_meeting(entry.clock.timestep)
+                    self._evidence[entry.action.target, I_VOTED_FOR] = 1.0
+            self._seen_actions = len(player.action_history)
 
     def _fold_seen(self, record: SeenAction) -> None:
-        action, actor, row = record.action, record.actor, self._evidence[record.actor]
+        action, actor = record.action, record.actor
         kind = action.kind
         if kind is ActionKind.MOVE or kind is ActionKind.VENT:
-            self._see(actor, action.room, record.clock.timestep)  # type: ignore[arg-type]
+            self._seen_in(actor, ROOM_INDEX[action.room], record.clock.timestep)  # type: ignore[index]
             if kind is ActionKind.VENT:
-                row[SEEN_VENT] = 1.0
+                self._evidence[actor, SEEN_VENT] = 1.0
             return
-        self._see(actor, record.room, record.clock.timestep)
-        if kind is ActionKind.KILL:
-            row[SEEN_KILL] = 1.0
-            self._evidence[action.target, KNOWN_DEAD] = 1.0
-        elif kind is ActionKind.COMPLETE_TASK or kind is ActionKind.COMPLETE_FAKE_TASK:
-            row[SEEN_TASKS] = min(1.0, row[SEEN_TASKS] + 0.25)
-        elif kind is ActionKind.SPEAK:
+        self._seen_in(actor, ROOM_INDEX[record.room], record.clock.timestep)
+        if kind is ActionKind.SPEAK:
             self._new_meeting(record.clock.timestep)
             parsed = self._speech.get(action.message or "")
             if parsed is None:
                 return
             speech_act, subject = parsed
+            row = self._evidence[actor]
             if speech_act == SpeechAct.CLAIM:
                 row[CLAIMED_ROOM : CLAIMED_ROOM + NUM_ROOMS] = 0.0
                 row[CLAIMED_ROOM + subject] = 1.0
@@ -154,14 +166,20 @@ class VectorObserver:
             self._new_meeting(record.clock.timestep)
             self._evidence[action.target, VOTES_RECEIVED] += 1.0 / self.n
             if action.target == self.seat:
-                row[VOTED_FOR_ME] = 1.0
+                self._evidence[actor, VOTED_FOR_ME] = 1.0
+        elif kind is ActionKind.KILL:
+            self._evidence[actor, SEEN_KILL] = 1.0
+            self._evidence[action.target, KNOWN_DEAD] = 1.0
+        elif kind is ActionKind.COMPLETE_TASK or kind is ActionKind.COMPLETE_FAKE_TASK:
+            row = self._evidence[actor]
+            row[SEEN_TASKS] = min(1.0, row[SEEN_TASKS] + 0.25)
 
     def _fold_monitor(self, readout: MonitorReadout) -> None:
         now = self.game.timestep
         for seat, description in readout.entries:
             row = self._evidence[seat]
             if not description.startswith("leave "):
-                self._see(seat, readout.room, now)
+                self._seen_in(seat, ROOM_INDEX[readout.room], now)
             if description.startswith("KILL "):
                 row[SEEN_KILL] = 1.0
             elif description.startswith("VENT "):
@@ -175,8 +193,9 @@ class VectorObserver:
         self._fold()
         me = game.players[seat]
         config = game.config
-        own = self._static.copy()
-        own[n + 1] = float(me.alive)
+        own = self._own
+        own[:] = self._static
+        own[n + 1] = me.alive
         base = n + 2
         own[base + ROOM_INDEX[me.location]] = 1.0
         base += NUM_ROOMS
@@ -184,29 +203,31 @@ class VectorObserver:
             own[base] = 1.0
         else:
             own[base + (2 if game.is_voting else 1)] = 1.0
-            own[base + 3] = game.discussion_round / (config.discussion_rounds + 1)
-        own[base + 4] = game.timestep / config.max_timesteps
+            own[base + 3] = game.discussion_round * self._inverse_rounds
+        own[base + 4] = game.timestep * self._inverse_time
         if me.is_impostor:
-            own[base + 5] = me.kill_cooldown / max(config.kill_cooldown, 1)
-            own[base + 6] = float(me.kill_cooldown == 0 and game.phase is Phase.TASK)
-        own[base + 7] = max(0, config.max_num_buttons - game.button_uses) / max(config.max_num_buttons, 1)
-        progress = base + 8 + NUM_TASK_SPOTS
-        for task in me.tasks:
-            own[progress + TASK_SPOT_INDEX[task.spot]] = task.progress
+            own[base + 5] = me.kill_cooldown * self._inverse_cooldown
+            own[base + 6] = me.kill_cooldown == 0 and game.phase is Phase.TASK
+        if config.max_num_buttons:
+            own[base + 7] = max(0, config.max_num_buttons - game.button_uses) / config.max_num_buttons
+        for task, slot in self._task_slots:
+            own[slot] = task.progress
 
         evidence = self._evidence
         info = game.location_info(seat)
-        evidence[:, HERE_ALIVE] = 0.0
-        evidence[:, HERE_BODY] = 0.0
+        for other in self._here:
+            evidence[other, HERE_ALIVE] = evidence[other, HERE_BODY] = 0.0
+        self._here = info.occupants
+        room = ROOM_INDEX[info.room]
         for other, dead in zip(info.occupants, info.dead):
-            evidence[other, HERE_BODY if dead else HERE_ALIVE] = 1.0
             if dead:
+                evidence[other, HERE_BODY] = 1.0
                 evidence[other, KNOWN_DEAD] = 1.0
-            elif other != seat:
-                self._see(other, info.room, info.clock.timestep)
-        since = np.where(self._last_seen < 0, 1.0, (game.timestep - self._last_seen) / config.max_timesteps)
-        evidence[:, SINCE_SEEN] = np.clip(since, 0.0, 1.0)
-        return np.concatenate((own, evidence.reshape(-1)))
+            else:
+                evidence[other, HERE_ALIVE] = 1.0
+                if other != seat:
+                    self._seen_in(other, room, info.clock.timestep)
+        return self._buffer.copy()
 
 
 def state_vector(game: Game) -> np.ndarray:

@@ -58,6 +58,10 @@ class Task:
     spot: TaskSpot
     remaining: int
     owner: int | None = None
+    duration: int = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.duration = self.spot.duration
 
     @property
     def completed(self) -> bool:
@@ -66,8 +70,8 @@ class Task:
     @property
     def progress(self) -> float:
         """Fraction done, in [0, 1] (a fake task overshoots; it is clipped)."""
-        duration = self.spot.duration
-        return min(1.0, (duration - self.remaining) / duration)
+        done = self.duration - self.remaining
+        return 1.0 if done >= self.duration else done / self.duration
 
 
 @dataclass(slots=True, eq=False)
@@ -183,7 +187,7 @@ class Game:
         #: The reference's important-activity log (never shown to players).
         self.important_events: list[dict[str, Any]] = []
         #: Clock stamped on the latest location messages (they go stale between refreshes).
-        self._location_clock = Clock(0, Phase.TASK, 0)
+        self._location_clock = self._clock = Clock(0, Phase.TASK, 0)
         self.players: tuple[Player, ...] = self._set_up(self.scenario)
         self._crew_tasks: list[Task] = [
             task for p in self.players if not p.is_impostor for task in p.tasks
@@ -328,7 +332,14 @@ class Game:
 
     @property
     def clock(self) -> Clock:
-        return Clock(self.timestep, self.phase, self.discussion_round if self.phase is Phase.MEETING else 0)
+        """Now, as stamped on messages (cached: it changes only between rounds and phases)."""
+        clock = self._clock
+        if clock.timestep != self.timestep or clock.phase is not self.phase or (
+            self.phase is Phase.MEETING and clock.round != self.discussion_round
+        ):
+            round_ = self.discussion_round if self.phase is Phase.MEETING else 0
+            clock = self._clock = Clock(self.timestep, self.phase, round_)
+        return clock
 
     def legal_actions(self, seat: int | None = None) -> list[Action]:
         """The legal actions of ``seat`` (default: the acting seat), in the reference's order.

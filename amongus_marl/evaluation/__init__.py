@@ -1,0 +1,1 @@
+"""Evaluation: play many games with given policies, summarise them, and rate the policies."""

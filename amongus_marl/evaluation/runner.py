@@ -1,0 +1,327 @@
+"""Play whole games with a policy on every seat, fast, on one or many cores.
+
+The runner drives the engine the way ``amongus_marl.env`` does (the same action catalogue, the
+same ``AgentView`` and the same resolution of an index or a 7vik string), without building
+observations nobody reads: a policy gets the vector or text observation only if it asks for one
+with an ``obs_mode`` attribute (``"vector"`` or ``"text"``), or if the caller forces one.
+
+Seating. A ``Lineup`` names a policy for the impostors, one for the crewmates, and optional
+per-seat overrides. The game draws roles first; the lineup is then applied to the drawn roles.
+All seats that share a policy name are played by one policy object, which must keep its memory
+per seat (``reset`` is called with a fresh seed before every game).
+
+Seeds. Game ``i`` of a run with seed ``s`` uses the engine seed ``game_seed(s, i)``, and each policy
+object is reset with a seed derived from that game seed and the policy's name. A game's result
+therefore does not depend on which worker played it or in which order.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import zlib
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+import numpy as np
+
+from amongagents.actions import Action, ActionKind
+from amongagents.config import GameConfig, resolve_config
+from amongagents.game import Game, IllegalActionError
+from amongagents.records import WinCode
+from amongus_marl.catalogue import ActionCatalogue
+from amongus_marl.observations import VectorObserver, speech_table, text_observation
+from amongus_marl.policies.base import AgentView, Policy, make_policy
+
+OBS_MODES: Final[tuple[str, ...]] = ("vector", "text")
+#: Engine seeds of one run are spaced this far apart per run seed.
+SEED_STRIDE: Final[int] = 1 << 32
+#: A game that has not ended after this many actions is a policy bug (presets need ~100-400).
+MAX_ACTIONS_PER_GAME: Final[int] = 200_000
+VOTED_OUT: Final[str] = " was voted out!"
+
+PolicySpec = str | Policy
+
+
+@dataclass(frozen=True)
+class Lineup:
+    """Which policy plays which seat: by role, with per-seat overrides (seat -> policy)."""
+
+    impostor: PolicySpec = "random"
+    crewmate: PolicySpec = "random"
+    seats: Mapping[int, PolicySpec] = field(default_factory=dict)
+
+    def spec_for(self, seat: int, is_impostor: bool) -> PolicySpec:
+        if seat in self.seats:
+            return self.seats[seat]
+        return self.impostor if is_impostor else self.crewmate
+
+    def describe(self) -> str:
+        text = f"impostor={policy_name(self.impostor)} crewmate={policy_name(self.crewmate)}"
+        for seat in sorted(self.seats):
+            text += f" seat{seat}={policy_name(self.seats[seat])}"
+        return text
+
+
+def policy_name(spec: PolicySpec) -> str:
+    return spec if isinstance(spec, str) else str(getattr(spec, "name", type(spec).__name__))
+
+
+@dataclass(frozen=True)
+class GameResult:
+    """The outcome of one game and the counts the summaries are made of."""
+
+    index: int
+    seed: int
+    winner: int  # a WinCode value
+    timesteps: int
+    actions: int
+    kills: int
+    ejected: tuple[int, ...]  # seats voted out, in order
+    task_completion: float  # the engine's task bar at the end (living crewmates' tasks)
+    impostor_seats: tuple[int, ...]
+    policies: tuple[str, ...]  # policy name per seat
+    log: dict[str, Any] | None = None  # the engine event log, if asked for
+
+    @property
+    def impostors_win(self) -> bool:
+        return WinCode(self.winner).impostors_win
+
+    @property
+    def impostors_ejected(self) -> int:
+        return sum(1 for seat in self.ejected if seat in self.impostor_seats)
+
+    @property
+    def impostor_policies(self) -> tuple[str, ...]:
+        return tuple(self.policies[s] for s in self.impostor_seats)
+
+    @property
+    def crewmate_policies(self) -> tuple[str, ...]:
+        return tuple(p for s, p in enumerate(self.policies) if s not in self.impostor_seats)
+
+
+def game_seed(run_seed: int, index: int) -> int:
+    return run_seed * SEED_STRIDE + index
+
+
+def policy_seed(seed: int, name: str) -> int:
+    """A policy's per-game seed; crc32 rather than ``hash`` so it is stable across processes."""
+    return (seed * 1_000_003 + zlib.crc32(name.encode())) % (1 << 63)
+
+
+class _Catalogues:
+    """One action catalogue per player count (they are immutable and reused)."""
+
+    _cache: dict[int, ActionCatalogue] = {}
+
+    @classmethod
+    def get(cls, num_players: int) -> ActionCatalogue:
+        catalogue = cls._cache.get(num_players)
+        if catalogue is None:
+            catalogue = cls._cache[num_players] = ActionCatalogue(num_players)
+        return catalogue
+
+
+class GameRunner:
+    """Plays games of one config and lineup; keeps its policy objects across games."""
+
+    def __init__(
+        self,
+        config: str | Mapping[str, Any] | GameConfig,
+        lineup: Lineup,
+        *,
+        keep_logs: bool = False,
+        obs_mode: str | None = None,
+        policy_kwargs: Mapping[str, Mapping[str, Any]] | None = None,
+    ) -> None:
+        if obs_mode is not None and obs_mode not in OBS_MODES:
+            raise ValueError(f"obs_mode must be one of {OBS_MODES} or None, got {obs_mode!r}")
+        self.config = resolve_config(config)
+        self.lineup = lineup
+        self.keep_logs = keep_logs
+        self.obs_mode = obs_mode
+        self._policy_kwargs = dict(policy_kwargs or {})
+        self._policies: dict[str, Policy] = {}
+        self.catalogue = _Catalogues.get(self.config.num_players)
+
+    def _policy(self, spec: PolicySpec) -> Policy:
+        name = policy_name(spec)
+        policy = self._policies.get(name)
+        if policy is None:
+            policy = make_policy(spec, **self._policy_kwargs.get(name, {})) if isinstance(spec, str) else spec
+            self._policies[name] = policy
+        return policy
+
+    def play(self, index: int, seed: int) -> GameResult:
+        game = Game(self.config, seed=seed)
+        seat_policies = [
+            self._policy(self.lineup.spec_for(p.seat, p.is_impostor)) for p in game.players
+        ]
+        names = tuple(policy_name(self.lineup.spec_for(p.seat, p.is_impostor)) for p in game.players)
+        for name in sorted(set(names)):
+            self._policies[name].reset(policy_seed(seed, name))
+        modes = [self.obs_mode or getattr(policy, "obs_mode", None) for policy in seat_policies]
+        observers = (
+            [VectorObserver(game, s, speech_table(game)) for s in range(len(game.players))]
+            if "vector" in modes
+            else None
+        )
+        catalogue, players = self.catalogue, game.players
+        actions = kills = 0
+        info: dict[str, Any] = {}
+        while not game.is_over:
+            seat = game.current_seat
+            legal = game.legal_actions()
+            speakers = [p.seat for p in players if p.alive and p.seat != seat]
+            table = catalogue.legal_map(legal, speakers, game.names)
+            view = AgentView(seat, game, tuple(legal), catalogue.mask(table), table)
+            mode = modes[seat]
+            if mode == "vector":
+                assert observers is not None
+                observation: Any = {"observation": observers[seat].vector(), "action_mask": view.mask}
+            elif mode == "text":
+                observation = {"observation": text_observation(game, seat), "action_mask": view.mask}
+            else:
+                observation = None
+            choice = seat_policies[seat].act(observation, info, view)
+            action = _resolve(game, table, choice, catalogue)
+            if action.kind is ActionKind.KILL:
+                kills += 1
+            game.step(action)
+            actions += 1
+            if actions > MAX_ACTIONS_PER_GAME:
+                raise RuntimeError(f"game {index} (seed {seed}) did not end after {actions} actions")
+        return GameResult(
+            index=index,
+            seed=seed,
+            winner=int(game.winner),
+            timesteps=game.timestep,
+            actions=actions,
+            kills=kills,
+            ejected=_ejected_seats(game),
+            task_completion=game.task_completion(),
+            impostor_seats=tuple(game.impostor_seats()),
+            policies=names,
+            log=_with_policies(game.event_log(), names) if self.keep_logs else None,
+        )
+
+
+def _resolve(game: Game, table: dict[int, Action], choice: Any, catalogue: ActionCatalogue) -> Action | str:
+    """An index is looked up in the turn's table, a string or Action is resolved by the engine."""
+    if isinstance(choice, (int, np.integer)) and not isinstance(choice, bool):
+        index = int(choice)
+        if index in table:
+            return table[index]
+        raise IllegalActionError(
+            f"action {index} is not legal now; legal: {sorted(table)}"
+            + (f" ({catalogue.describe(index)})" if 0 <= index < catalogue.size else "")
+        )
+    if isinstance(choice, (str, Action)):
+        return game.resolve(choice)
+    raise IllegalActionError(f"a policy returned {choice!r}, not an action")
+
+
+def _ejected_seats(game: Game) -> tuple[int, ...]:
+    index = {name: seat for seat, name in enumerate(game.names)}
+    ejected = []
+    for event in game.important_events:
+        text = event.get("action", "")
+        if event.get("player") == "all players" and VOTED_OUT in text:
+            ejected.append(index[text.split(VOTED_OUT, 1)[0]])
+    return tuple(ejected)
+
+
+def _with_policies(log: dict[str, Any], names: Sequence[str]) -> dict[str, Any]:
+    """The event log plus a ``policies`` key (policy name per seat); replay ignores the extra key."""
+    log["policies"] = list(names)
+    return log
+
+
+# ---------------------------------------------------------------------- many games
+@dataclass(frozen=True)
+class _Job:
+    config: GameConfig
+    lineup: Lineup
+    keep_logs: bool
+    obs_mode: str | None
+    policy_kwargs: Mapping[str, Mapping[str, Any]]
+
+
+_worker_runner: GameRunner | None = None
+
+
+def _init_worker(job: _Job) -> None:
+    global _worker_runner
+    _worker_runner = GameRunner(
+        job.config, job.lineup, keep_logs=job.keep_logs, obs_mode=job.obs_mode, policy_kwargs=job.policy_kwargs
+    )
+
+
+def _play_chunk(chunk: Sequence[tuple[int, int]]) -> list[GameResult]:
+    assert _worker_runner is not None
+    return [_worker_runner.play(index, seed) for index, seed in chunk]
+
+
+def default_workers() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
+def iter_games(
+    config: str | Mapping[str, Any] | GameConfig,
+    lineup: Lineup,
+    games: int,
+    *,
+    seed: int = 0,
+    workers: int = 1,
+    keep_logs: bool = False,
+    obs_mode: str | None = None,
+    policy_kwargs: Mapping[str, Mapping[str, Any]] | None = None,
+    chunk_size: int | None = None,
+) -> Iterator[GameResult]:
+    """Yield game results as they finish (in no particular order when ``workers > 1``)."""
+    job = _Job(resolve_config(config), lineup, keep_logs, obs_mode, dict(policy_kwargs or {}))
+    seeds = [(i, game_seed(seed, i)) for i in range(games)]
+    workers = max(1, min(workers, games))
+    if workers == 1:
+        runner = GameRunner(job.config, lineup, keep_logs=keep_logs, obs_mode=obs_mode, policy_kwargs=job.policy_kwargs)
+        for index, s in seeds:
+            yield runner.play(index, s)
+        return
+    size = chunk_size or max(1, min(50, games // (workers * 8) or 1))
+    chunks = [seeds[i : i + size] for i in range(0, games, size)]
+    # fork is cheap and inherits registered policies; spawn elsewhere re-imports them.
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+    with context.Pool(workers, initializer=_init_worker, initargs=(job,)) as pool:
+        for chunk_results in pool.imap_unordered(_play_chunk, chunks):
+            yield from chunk_results
+
+
+def run_games(
+    config: str | Mapping[str, Any] | GameConfig,
+    lineup: Lineup,
+    games: int,
+    *,
+    seed: int = 0,
+    workers: int = 1,
+    keep_logs: bool = False,
+    obs_mode: str | None = None,
+    policy_kwargs: Mapping[str, Mapping[str, Any]] | None = None,
+    progress: Callable[[GameResult], None] | None = None,
+) -> list[GameResult]:
+    """Play ``games`` games and return their results in game order.
+
+    ``workers > 1`` plays them in that many processes; ``progress`` is called once per finished
+    game (e.g. to advance a progress bar).
+    """
+    results = []
+    for result in iter_games(
+        config, lineup, games, seed=seed, workers=workers, keep_logs=keep_logs,
+        obs_mode=obs_mode, policy_kwargs=policy_kwargs,
+    ):
+        results.append(result)
+        if progress is not None:
+            progress(result)
+    results.sort(key=lambda r: r.index)
+    return results

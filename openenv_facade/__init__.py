@@ -1,0 +1,1 @@
+"""FastAPI server exposing the Among Us environment via OpenEnv."""
