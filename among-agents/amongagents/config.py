@@ -8,6 +8,7 @@ is built, naming the key, rather than deep inside a game.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, fields
+from types import MappingProxyType
 from typing import Any, Final, Mapping
 
 from amongagents.tasks import TASK_POOLS, TaskType
@@ -90,8 +91,8 @@ def _ranges(config: GameConfig) -> dict[str, tuple[int, int]]:
         "num_players": (2, MAX_PLAYERS),
         "num_impostors": (1, players - 1),
         "num_common_tasks": (0, 10),
-        # Each crewmate draws from the instances no earlier crewmate holds, so the last crewmate
-        # must still find at least one candidate in the pool.
+        # Every seat draws from the instances no crewmate holds yet (impostors draw too, and
+        # discard theirs), so after all crewmates have drawn one candidate must remain.
         "num_short_tasks": (0, _pool_limit(TaskType.SHORT, crewmates)),
         "num_long_tasks": (0, _pool_limit(TaskType.LONG, crewmates)),
         "discussion_rounds": (0, 20),
@@ -102,10 +103,7 @@ def _ranges(config: GameConfig) -> dict[str, tuple[int, int]]:
 
 
 def _pool_limit(task_type: TaskType, crewmates: int) -> int:
-    pool = len(TASK_POOLS[task_type])
-    if crewmates <= 1:
-        return pool
-    return (pool - 1) // (crewmates - 1)
+    return (len(TASK_POOLS[task_type]) - 1) // crewmates
 
 
 def _range_reason(key: str, config: GameConfig) -> str:
@@ -121,7 +119,7 @@ def _range_reason(key: str, config: GameConfig) -> str:
 
 
 #: The reference presets, by the names this project uses.
-PRESETS: Final[Mapping[str, GameConfig]] = {
+PRESETS: Final[Mapping[str, GameConfig]] = MappingProxyType({
     "sample_five_member": GameConfig(
         num_players=3, num_impostors=1, num_common_tasks=1, num_short_tasks=1,
         num_long_tasks=0, discussion_rounds=3, max_num_buttons=2, kill_cooldown=1,
@@ -133,7 +131,7 @@ PRESETS: Final[Mapping[str, GameConfig]] = {
         max_timesteps=50,
     ),
     "seven_member": GameConfig(),
-}
+})
 SEVEN_MEMBER_GAME: Final[GameConfig] = PRESETS["seven_member"]
 FIVE_MEMBER_GAME: Final[GameConfig] = PRESETS["five_member"]
 

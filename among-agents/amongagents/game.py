@@ -258,14 +258,18 @@ class Game:
         if any(s.tasks is None for s in setups):
             pool = TASK_POOLS[TaskType.COMMON]
             commons = [self.rng.choice(pool) for _ in range(config.num_common_tasks)]
-        taken: set[TaskSpot] = set()
-        for s, is_impostor in zip(setups, impostor):
-            if s.tasks is not None and not is_impostor:
-                taken.update(task_spot(n, r) for n, r in s.tasks if TaskSpot(n, r).type is not TaskType.COMMON)
+        given = [None if s.tasks is None else _scenario_spots(s.tasks) for s in setups]
+        taken: set[TaskSpot] = {
+            spot
+            for spots, is_impostor in zip(given, impostor)
+            if spots is not None and not is_impostor
+            for spot in spots
+            if spot.type is not TaskType.COMMON
+        }
         result: list[list[Task]] = []
-        for s, is_impostor in zip(setups, impostor):
-            if s.tasks is not None:
-                spots = [task_spot(name, room) for name, room in s.tasks]
+        for spots_given, is_impostor in zip(given, impostor):
+            if spots_given is not None:
+                spots = spots_given
             else:
                 drawn = [
                     self._draw_from_pool(TaskType.SHORT, config.num_short_tasks, taken),
@@ -347,6 +351,8 @@ class Game:
         Only the acting seat can act; other seats' lists say what they could do if it were their
         turn now (the reference recomputes every player's list at each turn).
         """
+        if self.is_over:
+            return []
         if seat is None or seat == self.current_seat:
             if self._legal_cache is None:
                 self._legal_cache = [] if self.is_over else self._compute_legal(self.current_seat)
@@ -727,6 +733,13 @@ def _parse_scenario(scenario: Scenario, num_players: int) -> list[PlayerSetup]:
     if len(setups) != num_players:
         raise ConfigError(f"scenario lists {len(setups)} players but num_players is {num_players}")
     return setups
+
+
+def _scenario_spots(tasks: Sequence[tuple[str, str]]) -> list[TaskSpot]:
+    try:
+        return [task_spot(name, room) for name, room in tasks]
+    except ValueError as error:
+        raise ConfigError(f"bad scenario task: {error}") from None
 
 
 def _clean_message(message: str | None) -> str:

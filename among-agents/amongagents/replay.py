@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from amongagents.config import GameConfig
-from amongagents.game import Game
+from amongagents.game import Game, GameOverError, IllegalActionError
 
 
 class ReplayError(ValueError):
@@ -66,7 +66,10 @@ def apply_logged_step(game: Game, step: Mapping[str, Any], index: int, *, seeded
     by_chance = bool(step.get("monitor_by_chance")) and seeded
     if room is not None and not by_chance:
         action = f"{action} {room}"
-    game.step(action)
+    try:
+        game.step(action)
+    except (IllegalActionError, GameOverError) as error:
+        raise ReplayError(f"step {index}: {error}") from None
     if room is not None and game.steps[-1].monitor_room != room:
         raise ReplayError(f"step {index}: the monitor showed {game.steps[-1].monitor_room}, the log {room}")
 
