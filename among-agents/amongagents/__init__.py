@@ -14,17 +14,8 @@ from amongagents.config import (
     GameConfig,
     resolve_config,
 )
-from amongagents.game import (
-    CREWMATE,
-    IMPOSTOR,
-    Game,
-    GameOverError,
-    IllegalActionError,
-    Player,
-    PlayerSetup,
-    StepRecord,
-    Task,
-)
+from amongagents.game import Game, GameOverError, IllegalActionError, StepRecord
+from amongagents.players import CREWMATE, IMPOSTOR, Player, PlayerSetup, Task
 from amongagents.records import Clock, LocationInfo, MonitorReadout, OwnAction, Phase, SeenAction, WinCode
 from amongagents.text import information_block
 
