@@ -19,8 +19,8 @@ then one block of ``PLAYER_FEATURES`` values per seat, in seat order
     body in my room | known dead | last seen room one-hot (14) | when last seen:
     (timestep + 1) / (max_timesteps + 1), 0 if never | seen killing | seen venting | seen doing a task (count / 4,
     real and fake alike, as observers cannot tell them apart) | seen faking a task on the
-    monitor | accusations against them this meeting / n | vouches for them this meeting / n |
-    accused me this meeting | votes received this meeting / n | voted for me this meeting |
+    monitor | accusations against them this meeting / ((n - 1) R) | vouches for them this
+    meeting / ((n - 1) R) | accused me this meeting | votes received this meeting / (n - 1) | voted for me this meeting |
     I voted for them this meeting | last room they claimed one-hot (14)
 """
 
@@ -100,6 +100,9 @@ class VectorObserver:
         self._task_slots = [(task, n + 2 + NUM_ROOMS + 8 + NUM_TASK_SPOTS + TASK_SPOT_INDEX[task.spot]) for task in me.tasks]
         config = game.config
         self._inverse_time = 1.0 / config.max_timesteps
+        # Per meeting each other player speaks at most R times and votes once.
+        self._per_speech = 1.0 / ((n - 1) * max(1, config.discussion_rounds))
+        self._per_vote = 1.0 / max(1, n - 1)
         self._inverse_time_plus_one = 1.0 / (config.max_timesteps + 1)
         self._inverse_cooldown = 1.0 / max(config.kill_cooldown, 1)
         self._inverse_rounds = 1.0 / (config.discussion_rounds + 1)
@@ -157,14 +160,16 @@ class VectorObserver:
                 row[CLAIMED_ROOM : CLAIMED_ROOM + NUM_ROOMS] = 0.0
                 row[CLAIMED_ROOM + subject] = 1.0
             elif speech_act == SpeechAct.ACCUSE:
-                self._evidence[subject, ACCUSED] += 1.0 / self.n
+                evidence = self._evidence
+                evidence[subject, ACCUSED] = min(1.0, evidence[subject, ACCUSED] + self._per_speech)
                 if subject == self.seat:
                     row[ACCUSED_ME] = 1.0
             else:
-                self._evidence[subject, VOUCHED] += 1.0 / self.n
+                evidence = self._evidence
+                evidence[subject, VOUCHED] = min(1.0, evidence[subject, VOUCHED] + self._per_speech)
         elif kind is ActionKind.VOTE:
             self._new_meeting(record.clock.timestep)
-            self._evidence[action.target, VOTES_RECEIVED] += 1.0 / self.n
+            self._evidence[action.target, VOTES_RECEIVED] += self._per_vote
             if action.target == self.seat:
                 self._evidence[actor, VOTED_FOR_ME] = 1.0
         elif kind is ActionKind.KILL:

@@ -21,7 +21,9 @@ from amongagents.replay import ReplayError, new_game_from_log, read_jsonl, write
 __all__ = ["ReplayError", "read_jsonl", "replay_through_env", "save_jsonl"]
 
 
-def save_jsonl(env_or_logs: AECEnv | Mapping[str, Any] | list[Mapping[str, Any]], path: str | Path) -> None:
+def save_jsonl(
+    env_or_logs: AECEnv | Mapping[str, Any] | list[Mapping[str, Any]], path: str | Path
+) -> None:
     """Append the current game of an environment (or already-taken logs) to ``path``, one JSON
     object per game."""
     if isinstance(env_or_logs, AECEnv):
@@ -52,7 +54,10 @@ def replay_through_env(env: AECEnv, log: Mapping[str, Any]) -> AECEnv:
     for index, step in enumerate(log.get("steps", [])):
         expected = raw.possible_agents[step["player"]]
         if raw.agent_selection != expected:
-            raise ReplayError(f"step {index}: the log has {expected} acting, the environment selects {raw.agent_selection}")
+            raise ReplayError(
+                f"step {index}: the log has {expected} acting, "
+                f"the environment selects {raw.agent_selection}"
+            )
         action = step["action"]
         room = step.get("monitor_room")
         # A room the game drew by chance is drawn again from the same seeded RNG; any other
@@ -62,7 +67,12 @@ def replay_through_env(env: AECEnv, log: Mapping[str, Any]) -> AECEnv:
         env.step(action)
         game = raw.game
         if room is not None and game.steps[-1].monitor_room != room:
-            raise ReplayError(f"step {index}: the monitor showed {game.steps[-1].monitor_room}, the log {room}")
+            raise ReplayError(
+                f"step {index}: the monitor showed {game.steps[-1].monitor_room}, the log {room}"
+            )
     if "winner" in log and int(raw.game.winner) != int(log["winner"]):
-        raise ReplayError(f"the log says winner {log['winner']}, the environment's game gives {int(raw.game.winner)}")
+        raise ReplayError(
+            f"the log says winner {log['winner']}, "
+            f"the environment's game gives {int(raw.game.winner)}"
+        )
     return env

@@ -32,6 +32,10 @@ class RewardConfig:
             return cls()
         if isinstance(value, RewardConfig):
             return value
+        if not isinstance(value, Mapping):
+            raise TypeError(
+                f"rewards must be a RewardConfig or a mapping of reward settings, got {type(value).__name__}"
+            )
         known = {f.name for f in fields(cls)}
         unknown = sorted(set(value) - known)
         if unknown:
