@@ -197,7 +197,7 @@ class raw_env(AECEnv):  # noqa: N801 - PettingZoo's naming convention for the ba
             else []
         )
         self._invalidate_turn()
-        self._meeting_tables: dict[tuple[Any, ...], tuple[dict[int, Action], np.ndarray]] = {}
+        self._tables: dict[tuple[Any, ...], tuple[dict[int, Action], np.ndarray]] = {}
         self._rewards_dirty = False
         self.agent_selection = self.possible_agents[game.current_seat]
         if game.is_over:
@@ -311,9 +311,8 @@ class raw_env(AECEnv):  # noqa: N801 - PettingZoo's naming convention for the ba
         game = self._require_game()
         if game.is_over or agent != self.agent_selection:
             return self._empty_mask.copy()
-        if self._turn_mask is None:
-            self._turn_mask = self.catalogue.mask(self._table())
-        return self._turn_mask.copy()
+        self._table()
+        return self._turn_mask.copy()  # type: ignore[union-attr]
 
     def legal_actions(self, agent: str | None = None) -> list[str]:
         """The 7vik strings of the legal actions of ``agent`` (default: the selected agent)."""
@@ -365,20 +364,28 @@ class raw_env(AECEnv):  # noqa: N801 - PettingZoo's naming convention for the ba
         return self.game
 
     def _table(self) -> dict[int, Action]:
+        """Catalogue index -> legal action for this turn, with its mask in ``_turn_mask``.
+
+        Turns repeat the same legal set often (same room, same speakers), so tables and masks are
+        cached per episode, keyed by the legal actions themselves (the game reuses the same
+        action objects, so their identities make the key) and, in meetings, by the speakers.
+        """
         if self._turn_table is None:
             game = self._require_game()
             seat = game.current_seat
-            speakers = [p.seat for p in game.players if p.alive and p.seat != seat]
+            legal = game.legal_actions()
             if game.phase is Phase.MEETING:
-                # Meeting turns repeat (same speaker, same living players): reuse their tables.
-                key = (seat, game.is_voting, game.players[seat].location, tuple(speakers))
-                cached = self._meeting_tables.get(key)
-                if cached is None:
-                    table = self.catalogue.legal_map(game.legal_actions(), speakers, self._speech_actions)
-                    cached = self._meeting_tables[key] = (table, self.catalogue.mask(table))
-                self._turn_table, self._turn_mask = cached
+                # Speech acts may name the living others; as the dead only accumulate, the
+                # number of dead fixes who they are within one episode.
+                key: tuple[Any, ...] = (seat, len(game.dead_seats), *map(id, legal))
             else:
-                self._turn_table = self.catalogue.legal_map(game.legal_actions(), speakers, self._speech_actions)
+                key = tuple(map(id, legal))
+            cached = self._tables.get(key)
+            if cached is None:
+                speakers = [p.seat for p in game.players if p.alive and p.seat != seat]
+                table = self.catalogue.legal_map(legal, speakers, self._speech_actions)
+                cached = self._tables[key] = (table, self.catalogue.mask(table))
+            self._turn_table, self._turn_mask = cached
         return self._turn_table
 
     def _invalidate_turn(self) -> None:

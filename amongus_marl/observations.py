@@ -26,7 +26,7 @@ then one block of ``PLAYER_FEATURES`` values per seat, in seat order
 
 from __future__ import annotations
 
-from typing import Final
+from typing import Any, Final
 
 import numpy as np
 
@@ -83,6 +83,8 @@ class VectorObserver:
         self._own = self._buffer[:own]
         self._evidence = self._buffer[own:].reshape(n, PLAYER_FEATURES)
         self._last_room = [NUM_ROOMS] * n  # room index last seen in; NUM_ROOMS = never seen
+        self._last_time = [-1] * n  # timestep last seen; -1 = never
+        self._last_location: tuple[Any, ...] = ()  # the location message folded last
         self._here: tuple[int, ...] = ()  # seats flagged as present in the previous vector
         self._seen_observations = 0
         self._seen_actions = 0
@@ -114,11 +116,14 @@ class VectorObserver:
             self._evidence[:, ACCUSED : I_VOTED_FOR + 1] = 0.0
 
     def _seen_in(self, seat: int, room: int, timestep: int) -> None:
-        """Remember where ``seat`` was last seen (the one-hot is rewritten only on a change)."""
-        row = self._evidence[seat]
-        row[LAST_SEEN_TIME] = (timestep + 1) * self._inverse_time_plus_one
+        """Remember where and when ``seat`` was last seen. Python mirrors of both let the vector
+        be written only when something changed (numpy element writes are the costly part)."""
+        if self._last_time[seat] != timestep:
+            self._last_time[seat] = timestep
+            self._evidence[seat, LAST_SEEN_TIME] = (timestep + 1) * self._inverse_time_plus_one
         previous = self._last_room[seat]
         if previous != room:
+            row = self._evidence[seat]
             if previous != NUM_ROOMS:
                 row[LAST_SEEN_ROOM + previous] = 0.0
             row[LAST_SEEN_ROOM + room] = 1.0
@@ -148,9 +153,10 @@ class VectorObserver:
             if kind is ActionKind.VENT:
                 self._evidence[actor, SEEN_VENT] = 1.0
             return
-        self._seen_in(actor, ROOM_INDEX[record.room], record.clock.timestep)
         if kind is ActionKind.SPEAK:
-            self._new_meeting(record.clock.timestep)
+            # Speakers and voters stand in Cafeteria with everyone: the location fold sees them.
+            if record.clock.timestep != self._meeting:
+                self._new_meeting(record.clock.timestep)
             parsed = self._speech.get(action.message or "")
             if parsed is None:
                 return
@@ -167,12 +173,16 @@ class VectorObserver:
             else:
                 evidence = self._evidence
                 evidence[subject, VOUCHED] = min(1.0, evidence[subject, VOUCHED] + self._per_speech)
-        elif kind is ActionKind.VOTE:
-            self._new_meeting(record.clock.timestep)
+            return
+        if kind is ActionKind.VOTE:
+            if record.clock.timestep != self._meeting:
+                self._new_meeting(record.clock.timestep)
             self._evidence[action.target, VOTES_RECEIVED] += self._per_vote
             if action.target == self.seat:
                 self._evidence[actor, VOTED_FOR_ME] = 1.0
-        elif kind is ActionKind.KILL:
+            return
+        self._seen_in(actor, ROOM_INDEX[record.room], record.clock.timestep)
+        if kind is ActionKind.KILL:
             self._evidence[actor, SEEN_KILL] = 1.0
             self._evidence[action.target, KNOWN_DEAD] = 1.0
         elif kind is ActionKind.COMPLETE_TASK or kind is ActionKind.COMPLETE_FAKE_TASK:
@@ -218,8 +228,17 @@ class VectorObserver:
         for task, slot in self._task_slots:
             own[slot] = task.progress
 
-        evidence = self._evidence
-        info = game.location_info(seat)
+        self._fold_location()
+        return self._buffer.copy()
+
+    def _fold_location(self) -> None:
+        """Who is in my room per my latest location message (skipped when it did not change)."""
+        info = self.game.location_info(self.seat)
+        key = (info.room, info.occupants, info.dead, info.clock.timestep)
+        if key == self._last_location:
+            return
+        self._last_location = key
+        evidence, seat = self._evidence, self.seat
         for other in self._here:
             evidence[other, HERE_ALIVE] = evidence[other, HERE_BODY] = 0.0
         self._here = info.occupants
@@ -232,7 +251,6 @@ class VectorObserver:
                 evidence[other, HERE_ALIVE] = 1.0
                 if other != seat:
                     self._seen_in(other, room, info.clock.timestep)
-        return self._buffer.copy()
 
 
 def state_vector(game: Game) -> np.ndarray:

@@ -16,8 +16,7 @@ from __future__ import annotations
 import random
 import secrets
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from amongagents import actions as act
 from amongagents.actions import Action, ActionKind
@@ -55,8 +54,7 @@ class GameOverError(RuntimeError):
     """An action was sent to a game that has already ended."""
 
 
-@dataclass(frozen=True, slots=True)
-class StepRecord:
+class StepRecord(NamedTuple):
     """One entry of the event log: who acted, when, what, and the monitor room if any."""
 
     seat: int
@@ -100,6 +98,8 @@ class Game:
         self.discussion_rounds_left = self.config.discussion_rounds
         self.button_uses = 0
         self.votes: dict[int, int] = {}  # voter seat -> target seat, in voting order
+        #: Seats in the order they died (killed or ejected); the dead set only ever grows.
+        self.dead_seats: list[int] = []
         self.winner = WinCode.ONGOING
         self.steps: list[StepRecord] = []
         #: The reference's important-activity log (never shown to players).
@@ -167,10 +167,14 @@ class Game:
         if self.is_over:
             return []
         if seat is None or seat == self.current_seat:
-            if self._legal_cache is None:
-                self._legal_cache = [] if self.is_over else self._compute_legal(self.current_seat)
-            return list(self._legal_cache)
+            return list(self._current_legal())
         return self._compute_legal(seat)
+
+    def _current_legal(self) -> list[Action]:
+        """The acting seat's legal actions, computed once per turn (callers must not mutate)."""
+        if self._legal_cache is None:
+            self._legal_cache = [] if self.is_over else self._compute_legal(self.current_seat)
+        return self._legal_cache
 
     def legal_action_strings(self, seat: int | None = None) -> list[str]:
         return [a.text for a in self.legal_actions(seat)]
@@ -218,8 +222,14 @@ class Game:
 
     def occupants(self, room: str) -> tuple[list[int], list[int]]:
         """Seats in ``room`` now: (living players, unreported bodies), each in seat order."""
-        living = [q.seat for q in self.players if q.alive and q.location == room]
-        bodies = [q.seat for q in self.players if not q.alive and not q.reported_death and q.location == room]
+        living: list[int] = []
+        bodies: list[int] = []
+        for q in self.players:
+            if q.location == room:
+                if q.alive:
+                    living.append(q.seat)
+                elif not q.reported_death:
+                    bodies.append(q.seat)
         return living, bodies
 
     def location_info(self, seat: int) -> LocationInfo:
@@ -255,7 +265,10 @@ class Game:
         message and ``VIEW MONITOR <room>`` names the watched room. ``Action`` objects are matched
         by kind and text, with free SPEAK messages and monitor rooms.
         """
-        legal = self.legal_actions(seat)
+        if seat is None or seat == self.current_seat:
+            legal = self._current_legal()
+        else:
+            legal = self.legal_actions(seat)
         if isinstance(action, str):
             return self._resolve_text(action, legal)
         if not isinstance(action, Action):
@@ -314,8 +327,9 @@ class Game:
         self._broadcast(p, chosen)
         self._record_important(p, chosen)
         _EFFECTS[chosen.kind](self, p, chosen)
-        p.action_history.append(OwnAction(self.clock, chosen))
-        self._location_clock = self.clock
+        clock = self.clock
+        p.action_history.append(OwnAction(clock, chosen))
+        self._location_clock = clock
         self._legal_cache = None
         self._advance(seat, meeting_called=phase_before is Phase.TASK and self.phase is Phase.MEETING)
 
@@ -402,6 +416,7 @@ class Game:
 
     def _kill(self, p: Player, action: Action) -> None:
         self.players[action.target].alive = False  # type: ignore[index]
+        self.dead_seats.append(action.target)  # type: ignore[arg-type]
         p.kill_cooldown = self.config.kill_cooldown
 
     # ------------------------------------------------------------------ turn structure
@@ -449,6 +464,7 @@ class Game:
         if len(leaders) == 1:
             ejected = self.players[leaders[0]]
             ejected.alive = False
+            self.dead_seats.append(ejected.seat)
             text = f"{ejected.name} was voted out! Detailed vote info:{ballots!r}"
         else:
             text = f"No one was voted out. Detailed vote info:{ballots!r}"

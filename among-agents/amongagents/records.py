@@ -2,13 +2,14 @@
 
 Perception is routed through typed records rather than strings, so the text prompt and the
 vector observation are two renderings of the same facts, and the hot path formats nothing.
+The records are immutable named tuples: several are created on every action, and a named tuple
+is the cheapest immutable record Python offers.
 """
 
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
-from typing import Final
+from typing import Final, NamedTuple
 
 from amongagents.actions import Action
 
@@ -48,8 +49,7 @@ WIN_REASONS: Final[dict[WinCode, str]] = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class Clock:
+class Clock(NamedTuple):
     """When something happened: the timestep, the phase and, in meetings, the round number."""
 
     timestep: int
@@ -57,8 +57,7 @@ class Clock:
     round: int  # discussion_rounds - remaining rounds; 0 in the task phase
 
 
-@dataclass(frozen=True, slots=True)
-class SeenAction:
+class SeenAction(NamedTuple):
     """A real-time message: ``actor`` was seen (or heard) taking ``action`` in ``room``."""
 
     clock: Clock
@@ -67,8 +66,7 @@ class SeenAction:
     room: str  # where the actor stood when acting (a mover's origin)
 
 
-@dataclass(frozen=True, slots=True)
-class MonitorReadout:
+class MonitorReadout(NamedTuple):
     """What the Security monitor showed: per listed seat, what the camera saw it do."""
 
     room: str
@@ -78,16 +76,14 @@ class MonitorReadout:
 Observation = SeenAction | MonitorReadout
 
 
-@dataclass(frozen=True, slots=True)
-class OwnAction:
+class OwnAction(NamedTuple):
     """An action-history entry; the clock is read after the action's effects (reference quirk)."""
 
     clock: Clock
     action: Action
 
 
-@dataclass(frozen=True, slots=True)
-class LocationInfo:
+class LocationInfo(NamedTuple):
     """A location message: the clock at the refresh, the room and who was there.
 
     ``occupants`` lists the living players and then the unreported bodies, each in seat order;
