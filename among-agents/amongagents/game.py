@@ -13,9 +13,10 @@ the event log, so a game replays to the identical state (``amongagents.replay``)
 
 from __future__ import annotations
 
+import functools
 import random
 import secrets
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, NamedTuple
 
 from amongagents import actions as act
@@ -32,6 +33,7 @@ from amongagents.records import (
     WinCode,
 )
 from amongagents.skeld import CAFETERIA, CORRIDOR_NEIGHBOURS, ROOMS, SECURITY, VENT_NEIGHBOURS
+from amongagents.tasks import TASK_SPOTS
 from amongagents.players import (  # noqa: F401 - Player and Task are re-exported for callers
     Dealer,
     Player,
@@ -113,19 +115,16 @@ class Game:
         self.names: tuple[str, ...] = tuple(p.name for p in self.players)
         self._build_seat_actions()
         self.current_seat = 0
-        self._legal_cache: list[Action] | None = None
+        self._legal_cache: tuple[Action, ...] | None = None
         self._check_win()
 
     def _build_seat_actions(self) -> None:
-        """Build the per-game actions (their text names players) once, to reuse every turn."""
-        names = [p.name for p in self.players]
-        self._vote_actions = [act.vote(i, name) for i, name in enumerate(names)]
-        self._kill_actions = [act.kill(i, name) for i, name in enumerate(names)]
+        """Look up the per-game actions (their text names players) once, to reuse every turn."""
+        names = self.names
+        self._vote_actions = [_vote_action(i, name) for i, name in enumerate(names)]
+        self._kill_actions = [_kill_action(i, name) for i, name in enumerate(names)]
         self._task_actions = [
-            [
-                act.complete_fake_task(t.spot) if p.is_impostor else act.complete_task(t.spot)
-                for t in p.tasks
-            ]
+            [(_FAKE_TASK_ACTIONS if p.is_impostor else _TASK_ACTIONS)[t.spot] for t in p.tasks]
             for p in self.players
         ]
 
@@ -167,13 +166,14 @@ class Game:
         if self.is_over:
             return []
         if seat is None or seat == self.current_seat:
-            return list(self._current_legal())
+            return list(self.current_legal_actions)
         return self._compute_legal(seat)
 
-    def _current_legal(self) -> list[Action]:
-        """The acting seat's legal actions, computed once per turn (callers must not mutate)."""
+    @property
+    def current_legal_actions(self) -> tuple[Action, ...]:
+        """The acting seat's legal actions as an immutable tuple, computed once per turn."""
         if self._legal_cache is None:
-            self._legal_cache = [] if self.is_over else self._compute_legal(self.current_seat)
+            self._legal_cache = () if self.is_over else tuple(self._compute_legal(self.current_seat))
         return self._legal_cache
 
     def legal_action_strings(self, seat: int | None = None) -> list[str]:
@@ -266,7 +266,7 @@ class Game:
         by kind and text, with free SPEAK messages and monitor rooms.
         """
         if seat is None or seat == self.current_seat:
-            legal = self._current_legal()
+            legal = self.current_legal_actions
         else:
             legal = self.legal_actions(seat)
         if isinstance(action, str):
@@ -289,7 +289,7 @@ class Game:
                 return candidate
         raise self._illegal(action.text, legal)
 
-    def _resolve_text(self, text: str, legal: list[Action]) -> Action:
+    def _resolve_text(self, text: str, legal: Sequence[Action]) -> Action:
         stripped = text.strip()
         for candidate in legal:
             if candidate.text == stripped:
@@ -301,7 +301,7 @@ class Game:
             return act.view_monitor(_check_room(stripped[len("VIEW MONITOR"):].strip() or None))
         raise self._illegal(text, legal)
 
-    def _illegal(self, text: str, legal: list[Action]) -> IllegalActionError:
+    def _illegal(self, text: str, legal: Sequence[Action]) -> IllegalActionError:
         who = self.players[self.current_seat].name if not self.is_over else "nobody"
         options = "; ".join(a.text for a in legal) or "none"
         return IllegalActionError(f"{text!r} is not a legal action for {who} now. Legal: {options}")
@@ -336,10 +336,12 @@ class Game:
     def _broadcast(self, actor: Player, action: Action) -> None:
         """Real-time messages: everyone else in the room left and the room entered hears it."""
         source = actor.location
-        destination = action.room if action.kind is ActionKind.MOVE or action.kind is ActionKind.VENT else source
+        kind = action.kind
+        destination = action.room if kind is ActionKind.MOVE or kind is ActionKind.VENT else source
         message: SeenAction | None = None
         for q in self.players:
-            if q is not actor and (q.location == source or q.location == destination):
+            location = q.location
+            if (location == source or location == destination) and q is not actor:
                 if message is None:
                     message = SeenAction(self.clock, actor.seat, action, source)
                 q.observations.append(message)
@@ -505,7 +507,7 @@ class Game:
         elif self.timestep >= self.config.max_timesteps:
             self.winner = WinCode.TIME_LIMIT
         if self.winner is not WinCode.ONGOING:
-            self._legal_cache = []
+            self._legal_cache = ()
             return True
         return False
 
@@ -577,6 +579,18 @@ def _move_origin(action: Action) -> str:
 _MOVE_ACTIONS = {room: tuple(act.move(room, n) for n in CORRIDOR_NEIGHBOURS[room]) for room in ROOMS}
 _VENT_ACTIONS = {room: tuple(act.vent(room, n) for n in VENT_NEIGHBOURS[room]) for room in ROOMS}
 _CALL_MEETING_ACTIONS = {room: act.call_meeting(room) for room in ROOMS}
+_TASK_ACTIONS = {spot: act.complete_task(spot) for spot in TASK_SPOTS}
+_FAKE_TASK_ACTIONS = {spot: act.complete_fake_task(spot) for spot in TASK_SPOTS}
+
+
+@functools.lru_cache(maxsize=256)
+def _vote_action(seat: int, name: str) -> Action:
+    return act.vote(seat, name)
+
+
+@functools.lru_cache(maxsize=256)
+def _kill_action(seat: int, name: str) -> Action:
+    return act.kill(seat, name)
 
 _EFFECTS = {
     ActionKind.MOVE: Game._move,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Final, Mapping
+from typing import Final, Mapping, NamedTuple
 
 from amongagents.skeld import ROOMS
 
@@ -84,9 +84,9 @@ _TASKS_BY_ROOM: Final[Mapping[str, tuple[str, ...]]] = MappingProxyType(
 )
 
 
-@dataclass(frozen=True, slots=True)
-class TaskSpot:
-    """A task instance's identity: which task, in which room. Hashable, so it can key tables."""
+class TaskSpot(NamedTuple):
+    """A task instance's identity: which task, in which room. A named tuple, because set-up
+    hashes these by the thousand and tuples hash fast."""
 
     name: str
     room: str

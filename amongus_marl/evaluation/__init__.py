@@ -1,1 +1,41 @@
-"""Evaluation: play many games with given policies, summarise them, and rate the policies."""
+"""Evaluation: play many games with given policies, summarise them, and rate the policies.
+
+``run_games(config, Lineup(impostor=..., crewmate=...), games, workers=...)`` plays games on
+one or many cores and returns ``GameResult`` records; ``summarize`` turns them into win rates
+(Wilson intervals), win conditions, game length, kills, ejections and task completion;
+``ratings.rate`` computes each policy's Deception and Detection Elo.
+"""
+
+from amongus_marl.evaluation.ratings import (
+    Match,
+    Ratings,
+    bootstrap_intervals,
+    expected_score,
+    rate,
+)
+from amongus_marl.evaluation.runner import (
+    GameResult,
+    GameRunner,
+    Lineup,
+    default_workers,
+    iter_games,
+    run_games,
+)
+from amongus_marl.evaluation.stats import format_summary, summarize, wilson_interval
+
+__all__ = [
+    "GameResult",
+    "GameRunner",
+    "Lineup",
+    "Match",
+    "Ratings",
+    "bootstrap_intervals",
+    "default_workers",
+    "expected_score",
+    "format_summary",
+    "iter_games",
+    "rate",
+    "run_games",
+    "summarize",
+    "wilson_interval",
+]

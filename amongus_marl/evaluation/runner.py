@@ -1,9 +1,10 @@
 """Play whole games with a policy on every seat, fast, on one or many cores.
 
-The runner drives the engine the way ``amongus_marl.env`` does (the same action catalogue, the
-same ``AgentView`` and the same resolution of an index or a 7vik string), without building
-observations nobody reads: a policy gets the vector or text observation only if it asks for one
-with an ``obs_mode`` attribute (``"vector"`` or ``"text"``), or if the caller forces one.
+The runner drives the bare environment (``amongus_marl.env.raw_env``) on engine games it seeds
+itself, so policies see exactly what they see in the environment (the same catalogue indices,
+``AgentView`` and action resolution), but observations nobody reads are never built: a policy gets
+``{"observation": ..., "action_mask": ...}`` only if it asks for one with an ``obs_mode``
+attribute (``"vector"`` or ``"text"``), or if the caller forces one; otherwise it gets ``None``.
 
 Seating. A ``Lineup`` names a policy for the impostors, one for the crewmates, and optional
 per-seat overrides. The game draws roles first; the lineup is then applied to the drawn roles.
@@ -24,15 +25,12 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-import numpy as np
-
-from amongagents.actions import Action, ActionKind
 from amongagents.config import GameConfig, resolve_config
-from amongagents.game import Game, IllegalActionError
+from amongagents.game import Game
 from amongagents.records import WinCode
-from amongus_marl.catalogue import ActionCatalogue
-from amongus_marl.observations import VectorObserver, speech_table, text_observation
-from amongus_marl.policies.base import AgentView, Policy, make_policy
+from amongus_marl.env import raw_env
+from amongus_marl.observations import text_observation
+from amongus_marl.policies.base import Policy, make_policy
 
 OBS_MODES: Final[tuple[str, ...]] = ("vector", "text")
 #: Engine seeds of one run are spaced this far apart per run seed.
@@ -62,6 +60,13 @@ class Lineup:
         for seat in sorted(self.seats):
             text += f" seat{seat}={policy_name(self.seats[seat])}"
         return text
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "impostor": policy_name(self.impostor),
+            "crewmate": policy_name(self.crewmate),
+            "seats": {str(seat): policy_name(spec) for seat, spec in sorted(self.seats.items())},
+        }
 
 
 def policy_name(spec: PolicySpec) -> str:
@@ -110,21 +115,8 @@ def policy_seed(seed: int, name: str) -> int:
     return (seed * 1_000_003 + zlib.crc32(name.encode())) % (1 << 63)
 
 
-class _Catalogues:
-    """One action catalogue per player count (they are immutable and reused)."""
-
-    _cache: dict[int, ActionCatalogue] = {}
-
-    @classmethod
-    def get(cls, num_players: int) -> ActionCatalogue:
-        catalogue = cls._cache.get(num_players)
-        if catalogue is None:
-            catalogue = cls._cache[num_players] = ActionCatalogue(num_players)
-        return catalogue
-
-
 class GameRunner:
-    """Plays games of one config and lineup; keeps its policy objects across games."""
+    """Plays games of one config and lineup; keeps its environment and policy objects."""
 
     def __init__(
         self,
@@ -143,83 +135,74 @@ class GameRunner:
         self.obs_mode = obs_mode
         self._policy_kwargs = dict(policy_kwargs or {})
         self._policies: dict[str, Policy] = {}
-        self.catalogue = _Catalogues.get(self.config.num_players)
+        self._envs: dict[str, raw_env] = {}
 
     def _policy(self, spec: PolicySpec) -> Policy:
         name = policy_name(spec)
         policy = self._policies.get(name)
         if policy is None:
-            policy = make_policy(spec, **self._policy_kwargs.get(name, {})) if isinstance(spec, str) else spec
+            if isinstance(spec, str):
+                policy = make_policy(spec, **self._policy_kwargs.get(name, {}))
+            else:
+                policy = spec
             self._policies[name] = policy
         return policy
 
+    def _env(self, obs_mode: str) -> raw_env:
+        env = self._envs.get(obs_mode)
+        if env is None:
+            env = raw_env(config=self.config, obs_mode=obs_mode)
+            self._envs[obs_mode] = env
+        return env
+
     def play(self, index: int, seed: int) -> GameResult:
+        """Play one game with engine seed ``seed`` to the end."""
         game = Game(self.config, seed=seed)
-        seat_policies = [
-            self._policy(self.lineup.spec_for(p.seat, p.is_impostor)) for p in game.players
-        ]
-        names = tuple(policy_name(self.lineup.spec_for(p.seat, p.is_impostor)) for p in game.players)
+        specs = [self.lineup.spec_for(p.seat, p.is_impostor) for p in game.players]
+        seat_policies = [self._policy(spec) for spec in specs]
+        names = tuple(policy_name(spec) for spec in specs)
         for name in sorted(set(names)):
             self._policies[name].reset(policy_seed(seed, name))
         modes = [self.obs_mode or getattr(policy, "obs_mode", None) for policy in seat_policies]
-        observers = (
-            [VectorObserver(game, s, speech_table(game)) for s in range(len(game.players))]
-            if "vector" in modes
-            else None
-        )
-        catalogue, players = self.catalogue, game.players
-        actions = kills = 0
-        info: dict[str, Any] = {}
+        # The bare environment builds an observation only when asked for one; in text mode it
+        # keeps no vector observers either, so that is the cheap mode for policies reading none.
+        env = self._env("vector" if "vector" in modes else "text")
+        env.reset_from_game(game)
+        agents = env.possible_agents
+        actions = 0
         while not game.is_over:
             seat = game.current_seat
-            legal = game.legal_actions()
-            speakers = [p.seat for p in players if p.alive and p.seat != seat]
-            table = catalogue.legal_map(legal, speakers, game.names)
-            view = AgentView(seat, game, tuple(legal), catalogue.mask(table), table)
+            view = env.agent_view()
             mode = modes[seat]
-            if mode == "vector":
-                assert observers is not None
-                observation: Any = {"observation": observers[seat].vector(), "action_mask": view.mask}
-            elif mode == "text":
-                observation = {"observation": text_observation(game, seat), "action_mask": view.mask}
+            if mode is None:
+                observation: Any = None
+            elif mode == env.obs_mode:
+                observation = env.observe(agents[seat])  # {"observation": ..., "action_mask": ...}
             else:
-                observation = None
-            choice = seat_policies[seat].act(observation, info, view)
-            action = _resolve(game, table, choice, catalogue)
-            if action.kind is ActionKind.KILL:
-                kills += 1
-            game.step(action)
+                observation = {
+                    "observation": text_observation(game, seat),
+                    "action_mask": view.mask,
+                }
+            choice = seat_policies[seat].act(observation, env.infos[agents[seat]], view)
+            env.step(choice)
             actions += 1
             if actions > MAX_ACTIONS_PER_GAME:
-                raise RuntimeError(f"game {index} (seed {seed}) did not end after {actions} actions")
+                raise RuntimeError(
+                    f"game {index} (seed {seed}) did not end after {actions} actions"
+                )
         return GameResult(
             index=index,
             seed=seed,
             winner=int(game.winner),
             timesteps=game.timestep,
             actions=actions,
-            kills=kills,
+            kills=sum(1 for step in game.steps if step.action.startswith("KILL ")),
             ejected=_ejected_seats(game),
             task_completion=game.task_completion(),
             impostor_seats=tuple(game.impostor_seats()),
             policies=names,
             log=_with_policies(game.event_log(), names) if self.keep_logs else None,
         )
-
-
-def _resolve(game: Game, table: dict[int, Action], choice: Any, catalogue: ActionCatalogue) -> Action | str:
-    """An index is looked up in the turn's table, a string or Action is resolved by the engine."""
-    if isinstance(choice, (int, np.integer)) and not isinstance(choice, bool):
-        index = int(choice)
-        if index in table:
-            return table[index]
-        raise IllegalActionError(
-            f"action {index} is not legal now; legal: {sorted(table)}"
-            + (f" ({catalogue.describe(index)})" if 0 <= index < catalogue.size else "")
-        )
-    if isinstance(choice, (str, Action)):
-        return game.resolve(choice)
-    raise IllegalActionError(f"a policy returned {choice!r}, not an action")
 
 
 def _ejected_seats(game: Game) -> tuple[int, ...]:
@@ -233,7 +216,7 @@ def _ejected_seats(game: Game) -> tuple[int, ...]:
 
 
 def _with_policies(log: dict[str, Any], names: Sequence[str]) -> dict[str, Any]:
-    """The event log plus a ``policies`` key (policy name per seat); replay ignores the extra key."""
+    """The event log plus a ``policies`` key (policy name per seat); replay ignores the key."""
     log["policies"] = list(names)
     return log
 
@@ -247,24 +230,34 @@ class _Job:
     obs_mode: str | None
     policy_kwargs: Mapping[str, Mapping[str, Any]]
 
+    def runner(self) -> GameRunner:
+        return GameRunner(
+            self.config,
+            self.lineup,
+            keep_logs=self.keep_logs,
+            obs_mode=self.obs_mode,
+            policy_kwargs=self.policy_kwargs,
+        )
+
 
 _worker_runner: GameRunner | None = None
 
 
 def _init_worker(job: _Job) -> None:
     global _worker_runner
-    _worker_runner = GameRunner(
-        job.config, job.lineup, keep_logs=job.keep_logs, obs_mode=job.obs_mode, policy_kwargs=job.policy_kwargs
-    )
+    _worker_runner = job.runner()
 
 
 def _play_chunk(chunk: Sequence[tuple[int, int]]) -> list[GameResult]:
-    assert _worker_runner is not None
+    assert _worker_runner is not None, "the worker was not initialised"
     return [_worker_runner.play(index, seed) for index, seed in chunk]
 
 
 def default_workers() -> int:
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    """The cores this process may use."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
 
 
 def iter_games(
@@ -284,13 +277,13 @@ def iter_games(
     seeds = [(i, game_seed(seed, i)) for i in range(games)]
     workers = max(1, min(workers, games))
     if workers == 1:
-        runner = GameRunner(job.config, lineup, keep_logs=keep_logs, obs_mode=obs_mode, policy_kwargs=job.policy_kwargs)
+        runner = job.runner()
         for index, s in seeds:
             yield runner.play(index, s)
         return
-    size = chunk_size or max(1, min(50, games // (workers * 8) or 1))
+    size = chunk_size or max(1, min(25, games // (workers * 8)))
     chunks = [seeds[i : i + size] for i in range(0, games, size)]
-    # fork is cheap and inherits registered policies; spawn elsewhere re-imports them.
+    # fork is cheap and inherits registered policies; where it is missing, spawn re-imports.
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
     with context.Pool(workers, initializer=_init_worker, initargs=(job,)) as pool:
@@ -312,13 +305,19 @@ def run_games(
 ) -> list[GameResult]:
     """Play ``games`` games and return their results in game order.
 
-    ``workers > 1`` plays them in that many processes; ``progress`` is called once per finished
-    game (e.g. to advance a progress bar).
+    ``workers > 1`` plays them in that many processes (policies are then named, not objects);
+    ``progress`` is called once per finished game (e.g. to advance a progress bar).
     """
     results = []
     for result in iter_games(
-        config, lineup, games, seed=seed, workers=workers, keep_logs=keep_logs,
-        obs_mode=obs_mode, policy_kwargs=policy_kwargs,
+        config,
+        lineup,
+        games,
+        seed=seed,
+        workers=workers,
+        keep_logs=keep_logs,
+        obs_mode=obs_mode,
+        policy_kwargs=policy_kwargs,
     ):
         results.append(result)
         if progress is not None:

@@ -1,0 +1,374 @@
+"""The ``amongus`` command.
+
+``amongus play``      play games between policies and summarise them (wins, win conditions,
+                      game length, kills, ejections, task completion, Elo ratings, a PNG chart).
+``amongus ratings``   Deception and Detection Elo (and the chart) from logs ``play`` wrote.
+
+Subcommands are registered from ``_SUBCOMMANDS``: each entry names a function
+``"module:function"`` that receives argparse's subparsers object, adds its parser and sets
+``handler`` (or ``func``) to a callable ``(args) -> int`` with ``set_defaults``. A module that
+does not exist yet is skipped, so other packages (``openenv_facade`` adds ``serve``) plug in
+without this module importing them up front; their heavy imports belong inside their handlers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, Final
+
+#: Subcommand registrars, in help order ("module:function", called with the subparsers).
+_SUBCOMMANDS: list[str] = [
+    "amongus_marl.cli:add_play_command",
+    "amongus_marl.cli:add_ratings_command",
+    "openenv_facade.cli:add_serve_command",
+]
+GAME_LOG_FILE: Final[str] = "games.jsonl"
+SUMMARY_FILE: Final[str] = "summary.json"
+CHART_FILE: Final[str] = "ratings.png"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="amongus", description="Among Us on the Skeld: play, rate, serve."
+    )
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    subparsers.required = True
+    for entry in _SUBCOMMANDS:
+        registrar = _load_registrar(entry)
+        if registrar is not None:
+            registrar(subparsers)
+    return parser
+
+
+def _load_registrar(entry: str) -> Any:
+    module_name, _, function = entry.partition(":")
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as error:
+        if error.name is not None and module_name.startswith(error.name):
+            return None  # that subcommand's module is not written (or installed) yet
+        raise
+    return getattr(module, function)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``amongus`` console script."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    handler = getattr(args, "handler", None) or getattr(args, "func", None)
+    if handler is None:
+        parser.error(f"the {args.command!r} command registered no handler")
+    return int(handler(args) or 0)
+
+
+# ---------------------------------------------------------------------- play
+def add_play_command(subparsers: Any) -> None:
+    play = subparsers.add_parser(
+        "play",
+        help="play games between policies and summarise them",
+        description="Play N games with a policy per role (or per seat) and print a summary table "
+        "and the policies' Deception/Detection Elo.",
+    )
+    play.add_argument("--games", type=int, default=100, help="number of games (default 100)")
+    play.add_argument(
+        "--config",
+        default="seven_member",
+        help="preset name or a JSON config file (default seven_member)",
+    )
+    play.add_argument(
+        "--impostor", default="random", help="policy of the impostor seats (default random)"
+    )
+    play.add_argument(
+        "--crewmate", default="random", help="policy of the crewmate seats (default random)"
+    )
+    play.add_argument(
+        "--seat",
+        action="append",
+        default=[],
+        metavar="SEAT=POLICY",
+        help="policy of one seat (0-based), whatever its role; repeatable",
+    )
+    play.add_argument(
+        "--seed", type=int, default=0, help="run seed: game i uses engine seed seed*2**32+i"
+    )
+    play.add_argument(
+        "--workers", type=int, default=None, help="processes to play in (default: all cores)"
+    )
+    play.add_argument(
+        "--log-dir",
+        type=Path,
+        default=None,
+        help=f"write {GAME_LOG_FILE} (one event log a line), {SUMMARY_FILE} and {CHART_FILE} here",
+    )
+    play.add_argument(
+        "--summary-json", type=Path, default=None, help="write the summary as JSON here"
+    )
+    play.add_argument(
+        "--chart",
+        type=Path,
+        default=None,
+        help=f"write the PNG chart here (default LOG_DIR/{CHART_FILE})",
+    )
+    play.add_argument(
+        "--bootstrap", type=int, default=100, help="bootstrap rounds for rating intervals (0: none)"
+    )
+    play.add_argument(
+        "--obs-mode",
+        choices=("vector", "text"),
+        default=None,
+        help="observation passed to every policy (default: what each policy asks for)",
+    )
+    play.add_argument("--quiet", action="store_true", help="no progress bar")
+    llm = _llm_module()
+    if llm is not None:
+        llm.add_llm_arguments(play)
+    play.set_defaults(handler=run_play)
+
+
+def _llm_module() -> Any:
+    """``amongus_marl.policies.llm`` (the ``llm`` policy and its command-line options), or None
+    if it cannot be imported here (its HTTP client is missing)."""
+    try:
+        module = importlib.import_module("amongus_marl.policies.llm")
+    except ImportError:
+        return None
+    if not hasattr(module, "add_llm_arguments") or not hasattr(module, "policy_kwargs_from_args"):
+        return None
+    return module
+
+
+def _policy_kwargs(args: argparse.Namespace, seats: dict[int, str]) -> dict[str, dict[str, Any]]:
+    """Keyword arguments per policy name: the LLM options for ``llm`` seats, for the side(s) it
+    plays (a seat override may land on either side, so it counts as both)."""
+    llm = _llm_module()
+    if llm is None:
+        return {}
+    sides = {
+        side
+        for side, name in (("impostor", args.impostor), ("crewmate", args.crewmate))
+        if name == "llm"
+    }
+    if "llm" in seats.values():
+        sides = {"impostor", "crewmate"}
+    if not sides:
+        return {}
+    role = next(iter(sides)) if len(sides) == 1 else None
+    return {"llm": dict(llm.policy_kwargs_from_args(args, role))}
+
+
+def _parse_seats(items: Sequence[str], num_players: int) -> dict[int, str]:
+    seats: dict[int, str] = {}
+    for item in items:
+        seat_text, sep, policy = item.partition("=")
+        if not sep or not policy or not seat_text.strip().isdigit():
+            raise SystemExit(
+                f"amongus play: --seat wants SEAT=POLICY (e.g. 0=heuristic), got {item!r}"
+            )
+        seat = int(seat_text)
+        if not 0 <= seat < num_players:
+            raise SystemExit(f"amongus play: seat {seat} is outside 0..{num_players - 1}")
+        seats[seat] = policy.strip()
+    return seats
+
+
+def load_config(value: str) -> Any:
+    """A preset name, or a JSON file holding a config dict (or ``{"config": {...}}``)."""
+    from amongagents.config import ConfigError, resolve_config
+
+    path = Path(value)
+    try:
+        if path.suffix == ".json" or path.is_file():
+            data = json.loads(path.read_text(encoding="utf-8"))
+            if isinstance(data, dict) and isinstance(data.get("config"), dict):
+                data = data["config"]
+            return resolve_config(data)
+        return resolve_config(value)
+    except (OSError, ValueError, ConfigError) as error:
+        raise SystemExit(f"amongus: bad --config {value!r}: {error}") from error
+
+
+def run_play(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    import amongus_marl.policies  # noqa: F401 - registers the policies
+    from amongagents.replay import write_jsonl
+    from amongus_marl.evaluation.runner import Lineup, default_workers, run_games
+    from amongus_marl.evaluation.stats import format_summary, summarize
+    from amongus_marl.policies.base import registered_policies
+
+    if args.games < 1:
+        raise SystemExit("amongus play: --games must be at least 1")
+    config = load_config(args.config)
+    seats = _parse_seats(args.seat, config.num_players)
+    known = set(registered_policies())
+    for name in {args.impostor, args.crewmate, *seats.values()}:
+        if name not in known:
+            raise SystemExit(
+                f"amongus play: unknown policy {name!r}; policies: {', '.join(sorted(known))}"
+            )
+    lineup = Lineup(args.impostor, args.crewmate, seats)
+    workers = args.workers or default_workers()
+    keep_logs = args.log_dir is not None
+    print(
+        f"amongus play: {args.games} games, {lineup.describe()}, seed {args.seed}, "
+        f"{workers} worker(s)",
+        file=sys.stderr,
+    )
+    with tqdm(
+        total=args.games, desc="games", unit="game", file=sys.stderr, disable=args.quiet
+    ) as bar:
+        results = run_games(
+            config,
+            lineup,
+            args.games,
+            seed=args.seed,
+            workers=workers,
+            keep_logs=keep_logs,
+            obs_mode=args.obs_mode,
+            policy_kwargs=_policy_kwargs(args, seats),
+            progress=lambda _: bar.update(1),
+        )
+    summary = summarize(results)
+    summary.update(
+        config=config.to_dict(),
+        seed=args.seed,
+        lineup=lineup.to_dict(),
+    )
+    from amongus_marl.evaluation.ratings import Match
+
+    matches = [Match.from_result(r) for r in results]
+    chart = args.chart or (args.log_dir / CHART_FILE if args.log_dir is not None else None)
+    print(format_summary(summary))
+    summary["ratings"] = _report_ratings(
+        matches, args.bootstrap, args.seed, chart, f"{args.games} games, {lineup.describe()}"
+    )
+    if args.log_dir is not None:
+        args.log_dir.mkdir(parents=True, exist_ok=True)
+        log_file = args.log_dir / GAME_LOG_FILE
+        log_file.unlink(missing_ok=True)
+        write_jsonl([r.log for r in results if r.log is not None], log_file)
+        _write_json(args.log_dir / SUMMARY_FILE, summary)
+        print(f"game logs: {log_file}", file=sys.stderr)
+    if args.summary_json is not None:
+        _write_json(args.summary_json, summary)
+    return 0
+
+
+def _report_ratings(
+    matches: list[Any], bootstrap: int, seed: int, chart: Path | None, title: str
+) -> dict[str, Any]:
+    """Print the ratings table, draw the chart if asked, and return the ratings as a dict."""
+    from amongus_marl.evaluation.ratings import (
+        INITIAL_RATING,
+        K_FACTOR,
+        bootstrap_intervals,
+        rate,
+        win_records,
+    )
+
+    ratings = rate(matches)
+    intervals = bootstrap_intervals(matches, rounds=bootstrap, seed=seed) if bootstrap > 0 else None
+    records = win_records(matches)
+    print(
+        f"ratings (Elo, K={K_FACTOR:g}, start {INITIAL_RATING:g}, games in seed order"
+        + (f"; 95% bootstrap interval over {bootstrap} resamples)" if intervals else ")")
+    )
+    print(
+        f"  {'policy':16}{'Deception Elo':>24}{'Detection Elo':>24}"
+        f"{'win as imp.':>13}{'win as crew':>13}"
+    )
+    for policy in ratings.policies:
+        cells = []
+        for table, spread in (
+            (ratings.deception, intervals.deception if intervals else {}),
+            (ratings.detection, intervals.detection if intervals else {}),
+        ):
+            value = table.get(policy)
+            if value is None:
+                cells.append(f"{'-':>24}")
+            elif policy in spread:
+                low, high = spread[policy]
+                cells.append(f"{value:>8.0f} [{low:>5.0f}, {high:>5.0f}]")
+            else:
+                cells.append(f"{value:>24.0f}")
+        sides = []
+        for side in ("impostor", "crewmate"):
+            wins, games = records.get(policy, {}).get(side, (0, 0))
+            sides.append(f"{100 * wins / games:>12.1f}%" if games else f"{'-':>13}")
+        print(f"  {policy:16}{cells[0]:>24}{cells[1]:>24}{sides[0]}{sides[1]}")
+    result: dict[str, Any] = ratings.to_dict()
+    result["k_factor"] = K_FACTOR
+    result["initial_rating"] = INITIAL_RATING
+    if intervals is not None:
+        result["intervals"] = intervals.to_dict()
+    if chart is not None:
+        from amongus_marl.evaluation.chart import draw_chart
+
+        draw_chart(records, ratings, chart, intervals=intervals, title=title)
+        print(f"chart: {chart}", file=sys.stderr)
+    return result
+
+
+def _write_json(path: Path, data: Any) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+
+
+# ---------------------------------------------------------------------- ratings
+def add_ratings_command(subparsers: Any) -> None:
+    ratings = subparsers.add_parser(
+        "ratings",
+        help="Deception/Detection Elo from game logs written by `amongus play --log-dir`",
+        description="Read every *.jsonl / *.jsonl.gz game log in LOGDIR (or one log file) and "
+        "print the policies' Deception and Detection Elo; write the chart.",
+    )
+    ratings.add_argument(
+        "logs", type=Path, metavar="LOGDIR", help="a log directory or a JSONL log file"
+    )
+    ratings.add_argument(
+        "--chart", type=Path, default=None, help=f"PNG chart path (default LOGDIR/{CHART_FILE})"
+    )
+    ratings.add_argument(
+        "--bootstrap", type=int, default=100, help="bootstrap rounds for rating intervals (0: none)"
+    )
+    ratings.add_argument("--seed", type=int, default=0, help="seed of the bootstrap resampling")
+    ratings.add_argument(
+        "--summary-json", type=Path, default=None, help="write the ratings as JSON here"
+    )
+    ratings.set_defaults(handler=run_ratings)
+
+
+def run_ratings(args: argparse.Namespace) -> int:
+    from amongagents.replay import read_jsonl
+    from amongus_marl.evaluation.ratings import Match
+
+    source: Path = args.logs
+    if source.is_dir():
+        files = sorted(p for p in source.iterdir() if p.name.endswith((".jsonl", ".jsonl.gz")))
+    elif source.is_file():
+        files = [source]
+    else:
+        raise SystemExit(f"amongus ratings: no such file or directory: {source}")
+    try:
+        matches = [Match.from_log(log) for path in files for log in read_jsonl(path)]
+    except (ValueError, KeyError) as error:
+        raise SystemExit(f"amongus ratings: {error}") from error
+    if not matches:
+        raise SystemExit(f"amongus ratings: no game logs in {source}")
+    print(f"amongus ratings: {len(matches)} games from {len(files)} file(s)", file=sys.stderr)
+    chart = args.chart or ((source if source.is_dir() else source.parent) / CHART_FILE)
+    result = _report_ratings(
+        matches, args.bootstrap, args.seed, chart, f"{len(matches)} games from {source}"
+    )
+    if args.summary_json is not None:
+        _write_json(args.summary_json, {"games": len(matches), "ratings": result})
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,241 @@
+"""The heuristic in scripted scenarios: crewmates walk to tasks, report bodies and accuse killers;
+impostors kill only when alone with a crewmate, get away, and deflect in meetings."""
+
+from __future__ import annotations
+
+import pytest
+
+from amongagents.game import Game
+from amongus_marl.policies import HeuristicPolicy, make_policy
+from tests.policies.helpers import (
+    DIVERT_POWER_ELECTRICAL,
+    DOWNLOAD_DATA_CAFETERIA,
+    FIX_WIRING_ADMIN,
+    FIX_WIRING_CAFETERIA,
+    FIX_WIRING_ELECTRICAL,
+    INSPECT_SAMPLE_MEDBAY,
+    SUBMIT_SCAN_MEDBAY,
+    UPLOAD_DATA_ADMIN,
+    Scenario,
+    cast,
+    crewmate,
+    impostor,
+    move_to,
+)
+
+
+def kill(victim: int):  # a script step that kills ``victim`` by name
+    return lambda game, seat: f"KILL {game.names[victim]}"
+
+
+def test_registered_and_resettable() -> None:
+    policy = make_policy("heuristic", seed=3)
+    assert isinstance(policy, HeuristicPolicy)
+    policy.reset(4)
+    with pytest.raises(TypeError, match="unknown heuristic setting"):
+        make_policy("heuristic", aggression=11)
+
+
+def test_crewmate_walks_shortest_paths_to_its_tasks_then_watches_the_monitor() -> None:
+    seats = cast(
+        crewmate(FIX_WIRING_ADMIN, DIVERT_POWER_ELECTRICAL),
+        impostor(FIX_WIRING_CAFETERIA),
+        crewmate(FIX_WIRING_ADMIN, UPLOAD_DATA_ADMIN),
+        crewmate(FIX_WIRING_ADMIN, UPLOAD_DATA_ADMIN),
+        crewmate(FIX_WIRING_ADMIN, UPLOAD_DATA_ADMIN),
+    )
+    scenario = Scenario(seats, {0: HeuristicPolicy()}).run(until=lambda s: len(s.decisions) >= 8)
+    assert scenario.decisions_of(0) == [
+        "MOVE from Cafeteria to Admin",  # the nearer task first
+        "COMPLETE TASK - Fix Wiring",
+        "MOVE from Admin to Electrical",
+        "COMPLETE TASK - Divert Power",
+        "MOVE from Electrical to Lower Engine",  # all done: off to Security
+        "MOVE from Lower Engine to Security",
+        "VIEW MONITOR",
+        "VIEW MONITOR",
+    ]
+
+
+def test_crewmate_reports_a_body_it_comes_across() -> None:
+    seats = cast(
+        impostor(FIX_WIRING_CAFETERIA),
+        crewmate(FIX_WIRING_CAFETERIA, UPLOAD_DATA_ADMIN),
+        crewmate(FIX_WIRING_ADMIN, UPLOAD_DATA_ADMIN),
+        crewmate(FIX_WIRING_ADMIN, UPLOAD_DATA_ADMIN),
+        crewmate(FIX_WIRING_CAFETERIA, DOWNLOAD_DATA_CAFETERIA),
+    )
+    scripts = {
+        0: [move_to("Upper Engine"), kill(1), move_to("Reactor")],
+        1: [move_to("Upper Engine")],
+    }
+    scenario = Scenario(seats, {4: HeuristicPolicy()}, scripts).run(
+        until=lambda s: s.game.timestep > 3
+    )
+    assert scenario.decisions_of(4)[:4] == [
+        "COMPLETE TASK - Fix Wiring",
+        "COMPLETE TASK - Download Data",
+        "MOVE from Cafeteria to Upper Engine",  # the killer left before it came
+        "REPORT DEAD BODY at Upper Engine",
+    ]
+
+
+def test_witness_reports_the_kill_accuses_and_votes_for_the_killer() -> None:
+    seats = cast(
+        impostor(FIX_WIRING_CAFETERIA),
+        crewmate(FIX_WIRING_ADMIN, UPLOAD_DATA_ADMIN),
+        crewmate(SUBMIT_SCAN_MEDBAY, INSPECT_SAMPLE_MEDBAY),
+        crewmate(FIX_WIRING_ADMIN, UPLOAD_DATA_ADMIN),
+        crewmate(FIX_WIRING_ADMIN, UPLOAD_DATA_ADMIN),
+    )
+    scripts = {0: [move_to("Medbay"), kill(1)], 1: [move_to("Medbay")]}
+    scenario = Scenario(seats, {2: HeuristicPolicy()}, scripts).run(
+        until=lambda s: s.game.timestep > 2
+    )
+    game = scenario.game
+    decisions = scenario.decisions_of(2)
+    killer = game.names[0]
+    assert decisions[:2] == ["MOVE from Cafeteria to Medbay", "REPORT DEAD BODY at Medbay"]
+    speeches = decisions[2:5]
+    assert speeches.count(f"SPEAK: I think {killer} is an impostor.") >= 2
+    assert decisions[5] == f"VOTE {killer}"
+
+
+def test_crewmate_does_not_report_the_body_of_a_player_voted_out() -> None:
+    seats = cast(
+        impostor(FIX_WIRING_CAFETERIA),
+        crewmate(FIX_WIRING_ADMIN, UPLOAD_DATA_ADMIN),
+        crewmate(FIX_WIRING_ADMIN, UPLOAD_DATA_ADMIN),
+        crewmate(FIX_WIRING_ADMIN, UPLOAD_DATA_ADMIN),
+        crewmate(FIX_WIRING_CAFETERIA, DIVERT_POWER_ELECTRICAL),
+    )
+    button = "CALL MEETING using the emergency button at Cafeteria"
+
+    def vote_for_seat_1(game: Game, seat: int) -> str | None:
+        return f"VOTE {game.names[1]}" if game.is_voting else None
+
+    scripts = {
+        0: [button],
+        2: vote_for_seat_1,
+        3: vote_for_seat_1,
+    }  # seat 0 idles: votes seat 1 too
+    scenario = Scenario(seats, {4: HeuristicPolicy()}, scripts)
+    scenario.run(until=lambda s: s.game.timestep == 2 and s.game.current_seat == 4)
+    assert not scenario.game.players[1].alive  # voted out: a body in Cafeteria
+    scenario.step()
+    assert scenario.decisions_of(4)[-1] == "COMPLETE TASK - Fix Wiring"
+
+
+def test_impostor_kills_when_alone_with_one_crewmate() -> None:
+    seats = cast(
+        crewmate(FIX_WIRING_CAFETERIA, UPLOAD_DATA_ADMIN),
+        crewmate(FIX_WIRING_ADMIN, UPLOAD_DATA_ADMIN),
+        crewmate(FIX_WIRING_ADMIN, UPLOAD_DATA_ADMIN),
+        crewmate(FIX_WIRING_ADMIN, UPLOAD_DATA_ADMIN),
+        impostor(FIX_WIRING_ELECTRICAL),
+    )
+    scripts = {
+        0: ["COMPLETE TASK - Fix Wiring"],
+        1: [move_to("Weapons")],
+        2: [move_to("Weapons")],
+        3: [move_to("Weapons")],
+    }
+    scenario = Scenario(seats, {4: HeuristicPolicy()}, scripts).run(
+        until=lambda s: len(s.decisions) >= 1
+    )
+    assert scenario.decisions_of(4) == [f"KILL {scenario.game.names[0]}"]
+
+
+def test_impostor_does_not_kill_in_front_of_a_witness() -> None:
+    seats = cast(
+        crewmate(FIX_WIRING_CAFETERIA, UPLOAD_DATA_ADMIN),
+        crewmate(FIX_WIRING_CAFETERIA, UPLOAD_DATA_ADMIN),
+        crewmate(FIX_WIRING_ADMIN, UPLOAD_DATA_ADMIN),
+        crewmate(FIX_WIRING_ADMIN, UPLOAD_DATA_ADMIN),
+        impostor(FIX_WIRING_ELECTRICAL),
+    )
+    scripts = {
+        0: ["COMPLETE TASK - Fix Wiring"],
+        1: ["COMPLETE TASK - Fix Wiring"],
+        2: [move_to("Weapons")],
+        3: [move_to("Weapons")],
+    }
+    scenario = Scenario(seats, {4: HeuristicPolicy()}, scripts).run(
+        until=lambda s: len(s.decisions) >= 1
+    )
+    assert not scenario.decisions_of(4)[0].startswith("KILL")
+
+
+def test_a_teammate_is_no_witness() -> None:
+    seats = cast(
+        crewmate(FIX_WIRING_CAFETERIA, UPLOAD_DATA_ADMIN),
+        crewmate(FIX_WIRING_ADMIN, UPLOAD_DATA_ADMIN),
+        crewmate(FIX_WIRING_ADMIN, UPLOAD_DATA_ADMIN),
+        impostor(FIX_WIRING_CAFETERIA),
+        crewmate(FIX_WIRING_ADMIN, UPLOAD_DATA_ADMIN),
+        crewmate(FIX_WIRING_ADMIN, UPLOAD_DATA_ADMIN),
+        impostor(FIX_WIRING_ELECTRICAL),
+    )
+    away = [move_to("Weapons")]
+    scripts = {
+        0: ["COMPLETE TASK - Fix Wiring"],
+        1: away,
+        2: away,
+        3: ["COMPLETE FAKE TASK - Fix Wiring"],
+        4: away,
+        5: away,
+    }
+    scenario = Scenario(seats, {6: HeuristicPolicy()}, scripts, base="seven_member")
+    scenario.run(until=lambda s: len(s.decisions) >= 1)
+    assert scenario.decisions_of(6) == [f"KILL {scenario.game.names[0]}"]
+
+
+@pytest.mark.parametrize(
+    ("self_report", "getaway"),
+    [("never", "VENT from Medbay to "), ("solo", "REPORT DEAD BODY at Medbay")],
+)
+def test_impostor_hunts_kills_and_gets_away(self_report: str, getaway: str) -> None:
+    seats = cast(
+        crewmate(INSPECT_SAMPLE_MEDBAY, FIX_WIRING_ADMIN),
+        crewmate(FIX_WIRING_CAFETERIA, UPLOAD_DATA_ADMIN),
+        crewmate(FIX_WIRING_CAFETERIA, UPLOAD_DATA_ADMIN),
+        crewmate(FIX_WIRING_CAFETERIA, UPLOAD_DATA_ADMIN),
+        impostor(FIX_WIRING_ELECTRICAL),
+    )
+    busy = ["COMPLETE TASK - Fix Wiring", move_to("Weapons")]
+    scripts = {0: [move_to("Medbay"), "COMPLETE TASK - Inspect Sample"], 1: busy, 2: busy, 3: busy}
+    policy = HeuristicPolicy(impostor_self_report=self_report)
+    scenario = Scenario(seats, {4: policy}, scripts).run(until=lambda s: len(s.decisions) >= 3)
+    moves = scenario.decisions_of(4)
+    assert moves[0] == "MOVE from Cafeteria to Medbay"  # where the lone crewmate went
+    assert moves[1] == f"KILL {scenario.game.names[0]}"
+    assert moves[2].startswith(getaway)
+
+
+def test_impostors_counter_accuse_their_accuser_and_never_vote_for_each_other() -> None:
+    seats = cast(
+        crewmate(FIX_WIRING_ADMIN, UPLOAD_DATA_ADMIN),
+        crewmate(FIX_WIRING_ADMIN, UPLOAD_DATA_ADMIN),
+        crewmate(FIX_WIRING_ADMIN, UPLOAD_DATA_ADMIN),
+        crewmate(FIX_WIRING_ADMIN, UPLOAD_DATA_ADMIN),
+        crewmate(FIX_WIRING_ADMIN, UPLOAD_DATA_ADMIN),
+        impostor(FIX_WIRING_ELECTRICAL),
+        impostor(FIX_WIRING_ELECTRICAL),
+    )
+
+    def accuser(game: Game, seat: int) -> str | None:
+        if game.phase.value == "task":
+            return "CALL MEETING using the emergency button at Cafeteria"
+        if game.is_voting:
+            return f"VOTE {game.names[5]}"
+        return f"SPEAK: I think {game.names[5]} is an impostor."
+
+    shared = HeuristicPolicy()  # one object plays both impostors
+    scenario = Scenario(seats, {5: shared, 6: shared}, {0: accuser}, base="seven_member")
+    scenario.run(until=lambda s: s.game.timestep > 1)
+    accused = scenario.game.names[0]
+    for seat in (5, 6):
+        decisions = scenario.decisions_of(seat)
+        assert decisions[0] == f"SPEAK: I think {accused} is an impostor."
+        assert decisions[-1] == f"VOTE {accused}"
+        assert not any("innocent" in d for d in decisions)  # no vouching
