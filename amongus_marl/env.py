@@ -331,7 +331,7 @@ class raw_env(AECEnv):  # noqa: N801 - PettingZoo's naming convention for the ba
         if agent != self.agent_selection or game.is_over:
             raise ValueError(f"{agent} is not the agent to act")
         table = self._table()
-        return AgentView(game.current_seat, game, tuple(game.legal_actions()), self.action_mask(agent), table)
+        return AgentView(game.current_seat, game, game.current_legal_actions, self.action_mask(agent), table)
 
     def state(self) -> np.ndarray:
         return state_vector(self._require_game())
@@ -373,7 +373,7 @@ class raw_env(AECEnv):  # noqa: N801 - PettingZoo's naming convention for the ba
         if self._turn_table is None:
             game = self._require_game()
             seat = game.current_seat
-            legal = game.legal_actions()
+            legal = game.current_legal_actions
             if game.phase is Phase.MEETING:
                 # Speech acts may name the living others; as the dead only accumulate, the
                 # number of dead fixes who they are within one episode.
@@ -383,7 +383,7 @@ class raw_env(AECEnv):  # noqa: N801 - PettingZoo's naming convention for the ba
             cached = self._tables.get(key)
             if cached is None:
                 speakers = [p.seat for p in game.players if p.alive and p.seat != seat]
-                table = self.catalogue.legal_map(legal, speakers, self._speech_actions)
+                table = self.catalogue.legal_map(list(legal), speakers, self._speech_actions)
                 cached = self._tables[key] = (table, self.catalogue.mask(table))
             self._turn_table, self._turn_mask = cached
         return self._turn_table

@@ -226,7 +226,8 @@ class VectorObserver:
         if config.max_num_buttons:
             own[base + 7] = max(0, config.max_num_buttons - game.button_uses) / config.max_num_buttons
         for task, slot in self._task_slots:
-            own[slot] = task.progress
+            if task.remaining != task.duration:
+                own[slot] = task.progress
 
         self._fold_location()
         return self._buffer.copy()
