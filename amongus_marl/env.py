@@ -140,6 +140,7 @@ class raw_env(AECEnv):  # noqa: N801 - PettingZoo's naming convention for the ba
         self._turn_table: dict[int, Action] | None = None
         self._turn_mask: np.ndarray | None = None
         self._empty_mask = np.zeros(self.catalogue.size, dtype=np.int8)
+        self._empty_mask.flags.writeable = False
 
     def _make_observation_space(self) -> spaces.Space[Any]:
         if self.obs_mode == "vector":
@@ -191,11 +192,9 @@ class raw_env(AECEnv):  # noqa: N801 - PettingZoo's naming convention for the ba
         self.infos: dict[str, dict[str, Any]] = {a: {} for a in self.agents}
         self._speech = speech_table(game)
         self._speech_actions = self.catalogue.speech_actions(game.names)
-        self._observers = (
-            [VectorObserver(game, seat, self._speech) for seat in range(len(self.agents))]
-            if self.obs_mode == "vector"
-            else []
-        )
+        # Vector observers are built on first use: most resets are followed by few observations
+        # of some seats (the dead are never observed until the end).
+        self._observers: list[VectorObserver | None] = [None] * len(self.agents)
         self._invalidate_turn()
         self._tables: dict[tuple[Any, ...], tuple[dict[int, Action], np.ndarray]] = {}
         self._rewards_dirty = False
@@ -299,7 +298,10 @@ class raw_env(AECEnv):  # noqa: N801 - PettingZoo's naming convention for the ba
         game = self._require_game()
         seat = self.agent_name_mapping[agent]
         if self.obs_mode == "vector":
-            observation: Any = self._observers[seat].vector()
+            observer = self._observers[seat]
+            if observer is None:
+                observer = self._observers[seat] = VectorObserver(game, seat, self._speech)
+            observation: Any = observer.vector()
         else:
             observation = TextObservation(text_observation(game, seat))
         if self.mask_in_info:
@@ -307,12 +309,15 @@ class raw_env(AECEnv):  # noqa: N801 - PettingZoo's naming convention for the ba
         return {"observation": observation, "action_mask": self.action_mask(agent)}
 
     def action_mask(self, agent: str) -> np.ndarray:
-        """The legal catalogue entries of ``agent`` (all zero unless it is the one to act)."""
+        """The legal catalogue entries of ``agent`` (all zero unless it is the one to act).
+
+        Masks are shared, read-only arrays (cached per legal set): copy one before editing it.
+        """
         game = self._require_game()
         if game.is_over or agent != self.agent_selection:
-            return self._empty_mask.copy()
+            return self._empty_mask
         self._table()
-        return self._turn_mask.copy()  # type: ignore[union-attr]
+        return self._turn_mask  # type: ignore[return-value]
 
     def legal_actions(self, agent: str | None = None) -> list[str]:
         """The 7vik strings of the legal actions of ``agent`` (default: the selected agent)."""
@@ -384,7 +389,9 @@ class raw_env(AECEnv):  # noqa: N801 - PettingZoo's naming convention for the ba
             if cached is None:
                 speakers = [p.seat for p in game.players if p.alive and p.seat != seat]
                 table = self.catalogue.legal_map(list(legal), speakers, self._speech_actions)
-                cached = self._tables[key] = (table, self.catalogue.mask(table))
+                mask = self.catalogue.mask(table)
+                mask.flags.writeable = False
+                cached = self._tables[key] = (table, mask)
             self._turn_table, self._turn_mask = cached
         return self._turn_table
 

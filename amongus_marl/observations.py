@@ -85,6 +85,7 @@ class VectorObserver:
         self._last_room = [NUM_ROOMS] * n  # room index last seen in; NUM_ROOMS = never seen
         self._last_time = [-1] * n  # timestep last seen; -1 = never
         self._last_location: tuple[Any, ...] = ()  # the location message folded last
+        self._last_meeting_location: tuple[Any, ...] = ()
         self._here: tuple[int, ...] = ()  # seats flagged as present in the previous vector
         self._seen_observations = 0
         self._seen_actions = 0
@@ -101,6 +102,11 @@ class VectorObserver:
             self._static[n + 2 + NUM_ROOMS + 8 + TASK_SPOT_INDEX[task.spot]] = 1.0
         self._task_slots = [(task, n + 2 + NUM_ROOMS + 8 + NUM_TASK_SPOTS + TASK_SPOT_INDEX[task.spot]) for task in me.tasks]
         config = game.config
+        self._me = me
+        self._alive_at = n + 1
+        self._location_at = n + 2
+        self._phase_at = n + 2 + NUM_ROOMS
+        self._max_buttons = config.max_num_buttons
         self._inverse_time = 1.0 / config.max_timesteps
         # Per meeting each other player speaks at most R times and votes once.
         self._per_speech = 1.0 / ((n - 1) * max(1, config.discussion_rounds))
@@ -130,10 +136,10 @@ class VectorObserver:
             self._last_room[seat] = room
 
     def _fold(self) -> None:
-        player = self.game.players[self.seat]
+        player = self._me
         if len(player.observations) > self._seen_observations:
             for record in player.observations[self._seen_observations :]:
-                if isinstance(record, SeenAction):
+                if type(record) is SeenAction:
                     self._fold_seen(record)
                 else:
                     self._fold_monitor(record)
@@ -204,37 +210,42 @@ class VectorObserver:
 
     # -- rendering ------------------------------------------------------------------------
     def vector(self) -> np.ndarray:
-        game, n, seat = self.game, self.n, self.seat
         self._fold()
-        me = game.players[seat]
-        config = game.config
-        own = self._own
+        game, me, own, at = self.game, self._me, self._own, self._phase_at
         own[:] = self._static
-        own[n + 1] = me.alive
-        base = n + 2
-        own[base + ROOM_INDEX[me.location]] = 1.0
-        base += NUM_ROOMS
-        if game.phase is Phase.TASK:
-            own[base] = 1.0
+        own[self._alive_at] = me.alive
+        own[self._location_at + ROOM_INDEX[me.location]] = 1.0
+        in_task_phase = game.phase is Phase.TASK
+        if in_task_phase:
+            own[at] = 1.0
         else:
-            own[base + (2 if game.is_voting else 1)] = 1.0
-            own[base + 3] = game.discussion_round * self._inverse_rounds
-        own[base + 4] = game.timestep * self._inverse_time
+            own[at + (2 if game.discussion_rounds_left == 0 else 1)] = 1.0
+            own[at + 3] = game.discussion_round * self._inverse_rounds
+        own[at + 4] = game.timestep * self._inverse_time
         if me.is_impostor:
-            own[base + 5] = me.kill_cooldown * self._inverse_cooldown
-            own[base + 6] = me.kill_cooldown == 0 and game.phase is Phase.TASK
-        if config.max_num_buttons:
-            own[base + 7] = max(0, config.max_num_buttons - game.button_uses) / config.max_num_buttons
+            own[at + 5] = me.kill_cooldown * self._inverse_cooldown
+            own[at + 6] = me.kill_cooldown == 0 and in_task_phase
+        if self._max_buttons:
+            own[at + 7] = max(0, self._max_buttons - game.button_uses) / self._max_buttons
         for task, slot in self._task_slots:
             if task.remaining != task.duration:
                 own[slot] = task.progress
-
-        self._fold_location()
+        self._fold_location(in_task_phase)
         return self._buffer.copy()
 
-    def _fold_location(self) -> None:
-        """Who is in my room per my latest location message (skipped when it did not change)."""
-        info = self.game.location_info(self.seat)
+    def _fold_location(self, in_task_phase: bool) -> None:
+        """Who is in my room per my latest location message (skipped when it did not change).
+
+        Within one meeting nobody moves, dies or gets reported, so the message's content is
+        fixed once the meeting has begun and is not even rebuilt.
+        """
+        game = self.game
+        if not in_task_phase:
+            meeting = (game.timestep, len(game.dead_seats), self._me.location)
+            if meeting == self._last_meeting_location:
+                return
+            self._last_meeting_location = meeting
+        info = game.location_info(self.seat)
         key = (info.room, info.occupants, info.dead, info.clock.timestep)
         if key == self._last_location:
             return

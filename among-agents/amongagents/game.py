@@ -325,7 +325,8 @@ class Game:
         p.last_action = chosen
         phase_before = self.phase
         self._broadcast(p, chosen)
-        self._record_important(p, chosen)
+        if chosen.kind is ActionKind.COMPLETE_TASK or chosen.kind is ActionKind.KILL:
+            self._record_important(p, chosen)
         _EFFECTS[chosen.kind](self, p, chosen)
         clock = self.clock
         p.action_history.append(OwnAction(clock, chosen))
