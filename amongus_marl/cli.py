@@ -161,6 +161,16 @@ def _policy_kwargs(args: argparse.Namespace, seats: dict[int, str]) -> dict[str,
     return {"llm": dict(llm.policy_kwargs_from_args(args, role))}
 
 
+def _check_llm(kwargs: dict[str, Any]) -> None:
+    """Fail before the first game if the LLM endpoint, key or model is unusable."""
+    from amongus_marl.policies.llm import LLMError, LLMPolicy
+
+    try:
+        LLMPolicy(**kwargs).check()
+    except LLMError as error:
+        raise SystemExit(f"amongus play: {error}") from error
+
+
 def _parse_seats(items: Sequence[str], num_players: int) -> dict[int, str]:
     seats: dict[int, str] = {}
     for item in items:
@@ -212,6 +222,9 @@ def run_play(args: argparse.Namespace) -> int:
                 f"amongus play: unknown policy {name!r}; policies: {', '.join(sorted(known))}"
             )
     lineup = Lineup(args.impostor, args.crewmate, seats)
+    policy_kwargs = _policy_kwargs(args, seats)
+    if "llm" in policy_kwargs:
+        _check_llm(policy_kwargs["llm"])
     workers = args.workers or default_workers()
     keep_logs = args.log_dir is not None
     print(
@@ -230,7 +243,7 @@ def run_play(args: argparse.Namespace) -> int:
             workers=workers,
             keep_logs=keep_logs,
             obs_mode=args.obs_mode,
-            policy_kwargs=_policy_kwargs(args, seats),
+            policy_kwargs=policy_kwargs,
             progress=lambda _: bar.update(1),
         )
     summary = summarize(results)

@@ -88,6 +88,9 @@ class GameResult:
     impostor_seats: tuple[int, ...]
     policies: tuple[str, ...]  # policy name per seat
     log: dict[str, Any] | None = None  # the engine event log, if asked for
+    #: Per policy name, the decisions it made and how many fell back to a default action (only
+    #: policies that count fallbacks, such as ``llm``, appear).
+    fallbacks: dict[str, dict[str, int]] = field(default_factory=dict)
 
     @property
     def impostors_win(self) -> bool:
@@ -190,6 +193,12 @@ class GameRunner:
                 raise RuntimeError(
                     f"game {index} (seed {seed}) did not end after {actions} actions"
                 )
+        fallbacks = {}
+        for name in sorted(set(names)):
+            counter = getattr(self._policies[name], "game_stats", None)
+            if counter is not None:
+                stats = counter(game)
+                fallbacks[name] = {"decisions": stats["decisions"], "fallbacks": stats["fallbacks"]}
         return GameResult(
             index=index,
             seed=seed,
@@ -202,6 +211,7 @@ class GameRunner:
             impostor_seats=tuple(game.impostor_seats()),
             policies=names,
             log=_with_policies(game.event_log(), names) if self.keep_logs else None,
+            fallbacks=fallbacks,
         )
 
 

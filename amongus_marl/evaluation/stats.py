@@ -82,7 +82,16 @@ def summarize(results: Sequence[GameResult]) -> dict[str, Any]:
     impostors_ejected = sum(r.impostors_ejected for r in results)
     completion = [r.task_completion for r in results]
     per_game = 1.0 / games if games else 0.0
+    fallbacks: dict[str, dict[str, float]] = {}
+    for result in results:
+        for name, counts in result.fallbacks.items():
+            total = fallbacks.setdefault(name, {"decisions": 0, "fallbacks": 0})
+            total["decisions"] += counts["decisions"]
+            total["fallbacks"] += counts["fallbacks"]
+    for total in fallbacks.values():
+        total["fallback_rate"] = total["fallbacks"] / total["decisions"] if total["decisions"] else 0.0
     return {
+        "fallbacks": fallbacks,
         "games": games,
         "wins": {"impostors": impostor_wins, "crewmates": crewmate_wins},
         "win_rates": {
@@ -146,4 +155,9 @@ def format_summary(summary: dict[str, Any]) -> str:
         f"{ejections['crewmates']} crewmates ({hit} hit impostors)",
         f"task completion         {completion} mean at game end",
     ]
+    for name, total in summary.get("fallbacks", {}).items():
+        lines.append(
+            f"{name} fallbacks{'':<{max(1, 14 - len(name))}}{total['fallbacks']} of "
+            f"{total['decisions']} decisions ({percent(total['fallback_rate']).strip()})"
+        )
     return "\n".join(lines)

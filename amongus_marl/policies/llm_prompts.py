@@ -1,0 +1,458 @@
+"""Prompts for LLM players and the reading of their answers.
+
+Everything here is a pure function of public game data, so it is tested without a network.
+
+System prompt
+    Role-specific, built from the game's ``GameConfig`` (``rules_summary``), the task table and
+    the Skeld's own map objects (rooms, corridors and the three vents that really exist), so the
+    prompt cannot disagree with the engine. An impostor is told every member of its team (the
+    reference showed each impostor only the teammates built before it).
+
+User message
+    The reference's shape: ``Summarization:`` (the player's previous thinking), the 7vik
+    information block, ``Memory:`` (the player's condensed memory) and a phase hint.
+
+Answer contract
+    ``[Condensed Memory]``, ``[Thinking Process]`` and ``[Action]`` sections. ``parse_reply``
+    splits them tolerantly (any case, markdown decoration, reasoning-model ``<think>`` blocks);
+    ``match_action`` maps the action text to a legal action: exact string, list number, ``SPEAK``
+    and ``VIEW MONITOR`` forms (keeping the message and the room), case/spacing/punctuation-blind
+    equality, containment either way, a unique word subset, and finally the best ``difflib`` ratio
+    above a threshold.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Final
+
+from amongagents.actions import DEFAULT_SPEECH, Action, ActionKind
+from amongagents.game import Game
+from amongagents.records import Phase
+from amongagents.skeld import CAFETERIA, CORRIDOR_NEIGHBOURS, ROOMS, SECURITY, VENTS
+from amongagents.tasks import TASK_KINDS, TaskType
+from amongagents.text import HISTORY_WINDOW
+from amongus_marl.observations import rules_summary
+
+MEMORY_HEADER: Final[str] = "[Condensed Memory]"
+THINKING_HEADER: Final[str] = "[Thinking Process]"
+ACTION_HEADER: Final[str] = "[Action]"
+#: What a player remembers and thought before its first turn.
+INITIAL_MEMORY: Final[str] = "Nothing remembered yet; this is your first turn."
+INITIAL_THINKING: Final[str] = "No thinking yet; this is your first turn."
+#: ``difflib`` ratio a fuzzy match must reach (on normalised strings).
+DEFAULT_MATCH_THRESHOLD: Final[float] = 0.75
+
+
+# ---------------------------------------------------------------------- system prompt
+def system_prompt(game: Game, seat: int) -> str:
+    """The system prompt of ``seat``: the game, the map, the role and the answer format."""
+    me = game.players[seat]
+    article = "an" if me.is_impostor else "a"
+    parts = [
+        f"You are {me.name}, {article} {me.identity.lower()} in a text game of Among Us on the "
+        "Skeld spaceship. Every turn you get what you can see and the actions you may take, and "
+        "you answer with one of those actions.",
+        "# The game\n" + rules_summary(game) + "\n" + _rule_details(game),
+        "# The map\n" + map_description(),
+        "# Your role\n"
+        + (_impostor_brief(game, seat) if me.is_impostor else _crewmate_brief(game)),
+        "# How to answer\n" + answer_format(),
+    ]
+    return "\n\n".join(parts)
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}" if count == 1 else f"{count} {word}s"
+
+
+def _task_actions(task_type: TaskType) -> int:
+    return max((kind.duration for kind in TASK_KINDS.values() if kind.type is task_type), default=1)
+
+
+def _rule_details(game: Game) -> str:
+    config = game.config
+    counts = [
+        _plural(config.num_common_tasks, "common task"),
+        _plural(config.num_short_tasks, "short task"),
+        _plural(config.num_long_tasks, "long task"),
+    ]
+    long_actions = _task_actions(TaskType.LONG)
+    lines = [
+        "- Turns: in each timestep of the task phase every living player acts once, in seat "
+        "order. Walking to a neighbouring room takes one turn. A meeting call ends the round at "
+        "once.",
+        f"- Tasks: each crewmate gets {', '.join(counts)}. A task is done in its own room with "
+        f"COMPLETE TASK; a long task takes {_plural(long_actions, 'action')}, the others one. "
+        "Your observation lists your tasks with the shortest route to each. The task bar counts "
+        "only living crewmates' tasks.",
+        "- Seeing: you see who is in your room. Players in a room see what is done there; a move "
+        "is seen both in the room left and in the room entered. Someone working on a task only "
+        'shows as "Seemingly doing task", so real and fake tasks look alike.',
+        f"- Memory: each turn shows only your last {HISTORY_WINDOW} observations and your last "
+        f"{HISTORY_WINDOW} actions. Keep whatever else matters in your condensed memory.",
+        "- Bodies: a killed player's body stays where it fell. Anyone in that room can report it "
+        "(REPORT DEAD BODY), which starts a meeting and marks every body on the ship as found. "
+        f"The emergency button in {CAFETERIA} also starts one; button presses and body reports "
+        f"share the limit of {_plural(config.max_num_buttons, 'meeting call')} per game.",
+        f"- Meetings: everyone is brought to {CAFETERIA}. There are "
+        f"{_plural(config.discussion_rounds, 'discussion round')} in which every living player "
+        "says one thing (SPEAK), then one voting round. You must vote for another living player; "
+        "there is no skip. The player with the most votes is ejected and dies; a tie ejects "
+        "nobody. The result is not announced: an ejected player shows as (dead) in "
+        f"{CAFETERIA}, and while that body is unreported anyone there may call a meeting, even "
+        "with no button presses left.",
+        f"- Security camera: in {SECURITY} anyone may VIEW MONITOR to see the latest action of "
+        f"every player in one room. Write VIEW MONITOR followed by a room name to choose it. The "
+        "camera shows actions as they really are, fake tasks included.",
+        "- Dead players take no further part.",
+    ]
+    return "\n".join(lines)
+
+
+def map_description() -> str:
+    """Rooms, corridors and vents of the Skeld, from the engine's map data."""
+    corridors = "\n".join(f"- {room}: {', '.join(CORRIDOR_NEIGHBOURS[room])}" for room in ROOMS)
+    vents = ", ".join(f"{a} - {b}" for a, b in VENTS)
+    vent_rooms = sorted({room for pair in VENTS for room in pair}, key=ROOMS.index)
+    return (
+        f"Rooms: {', '.join(ROOMS)}.\n"
+        "Corridors (MOVE goes to a neighbouring room in one turn):\n"
+        f"{corridors}\n"
+        f"Vents (VENT, impostors only, one turn, seen in both rooms): {vents}. Only "
+        f"{', '.join(vent_rooms[:-1])} and {vent_rooms[-1]} have vents; no other room does.\n"
+        f"The emergency button is in {CAFETERIA}; the security monitor is in {SECURITY}."
+    )
+
+
+def _impostor_brief(game: Game, seat: int) -> str:
+    config = game.config
+    team = game.impostor_seats()
+    names = [game.names[s] + (" (you)" if s == seat else "") for s in team]
+    mates = [game.names[s] for s in team if s != seat]
+    lines = [
+        f"You are an IMPOSTOR. The impostors are: {', '.join(names)}.",
+        (
+            f"Your fellow impostor{'s are' if len(mates) > 1 else ' is'} {', '.join(mates)}: "
+            "work with them, never expose them."
+            if mates
+            else "You are the only impostor."
+        ),
+        "Goal: kill crewmates until the impostors are at least as many as the living crewmates, "
+        f"or survive until timestep {config.max_timesteps}. You lose if every impostor is "
+        "ejected or the crewmates finish all their tasks first.",
+        "- KILL a crewmate in your room. Everyone in the room sees the kill, so strike when you "
+        "are alone with the victim. After a kill you must wait "
+        f"{_plural(config.kill_cooldown, 'turn')} "
+        "(meeting turns count) before you can kill again. You can kill from the start.",
+        "- VENT between the vent rooms to escape or to travel fast, but anyone in either room "
+        "sees you vent.",
+        "- COMPLETE FAKE TASK to look busy; it does not help the task bar.",
+        "- In meetings, stay calm and credible: give an alibi, cast doubt on crewmates and vote "
+        "one of them out. Never vote for a fellow impostor.",
+    ]
+    return "\n".join(lines)
+
+
+def _crewmate_brief(game: Game) -> str:
+    config = game.config
+    others = config.num_players - 1
+    return "\n".join(
+        [
+            f"You are a CREWMATE. {_plural(config.num_impostors, 'impostor')} "
+            f"{'hides' if config.num_impostors == 1 else 'hide'} among the other {others} "
+            "players; you do not know who.",
+            "Goal: finish your tasks, or find the impostors and vote every one of them out "
+            f"before they kill enough of you or timestep {config.max_timesteps} is reached.",
+            "- Walk to your task rooms and complete your tasks; you cannot kill or vent.",
+            "- Watch who goes where. A player seen killing or venting is an impostor. Report "
+            "bodies, and call a meeting when you have evidence.",
+            "- In meetings, share what you saw, question stories that do not fit, and vote for "
+            "the player you most suspect.",
+        ]
+    )
+
+
+def answer_format() -> str:
+    return (
+        "Answer with exactly these three sections, in this order:\n"
+        f"{MEMORY_HEADER}\n"
+        "What you want to remember for the rest of the game: where players were and when, what "
+        "they did or said, whom you suspect or trust and why. It replaces your previous memory, "
+        "so carry over whatever still matters.\n"
+        f"{THINKING_HEADER}\n"
+        "Brief reasoning about the situation and the best action.\n"
+        f"{ACTION_HEADER}\n"
+        'One action copied exactly from the "Available actions" list, on one line. To speak, '
+        "write SPEAK: followed by your message. In Security you may write VIEW MONITOR followed "
+        "by the room to watch."
+    )
+
+
+# ---------------------------------------------------------------------- user message
+def phase_hint(game: Game) -> str:
+    if game.phase is Phase.TASK:
+        return "Task phase"
+    if game.is_voting:
+        return "Meeting phase, voting"
+    rounds = game.config.discussion_rounds
+    return f"Meeting phase, discussion round {game.discussion_round + 1} of {rounds}"
+
+
+def user_message(information: str, memory: str, thinking: str, hint: str) -> str:
+    """The reference's user-message shape: previous thinking, information, memory, phase."""
+    return (
+        f"Summarization: {thinking}\n\n"
+        f"{information.rstrip()}\n\n"
+        f"Memory: {memory}\n\n"
+        f"Phase: {hint}. Return your output."
+    )
+
+
+# ---------------------------------------------------------------------- reading answers
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """An answer split into its sections (``None``: the section is missing or empty)."""
+
+    memory: str | None
+    thinking: str | None
+    action: str  # the action section, or the whole answer when it has none
+    structured: bool  # the answer had an [Action] section
+
+
+_THINK_BLOCK = re.compile(r"<think>.*?(?:</think>|$)", re.IGNORECASE | re.DOTALL)
+_HEADER = re.compile(r"\[\s*(condensed\s+memory|thinking\s+process|action)\s*\]", re.IGNORECASE)
+_SECTION_KEYS = {"condensed memory": "memory", "thinking process": "thinking", "action": "action"}
+
+
+def parse_reply(text: str) -> Reply:
+    """Split an answer into memory, thinking and action sections.
+
+    Each header may appear in any case and with markdown around it. A section runs to the next
+    header. Without an ``[Action]`` header the whole answer is the action text, as in the
+    reference (``match_reply`` then looks for an action line by line).
+    """
+    cleaned = _THINK_BLOCK.sub("", text or "")
+    headers = list(_HEADER.finditer(cleaned))
+    sections: dict[str, str] = {}
+    for i, header in enumerate(headers):
+        end = headers[i + 1].start() if i + 1 < len(headers) else len(cleaned)
+        key = _SECTION_KEYS[" ".join(header.group(1).lower().split())]
+        raw = cleaned[header.end() : end]
+        body = (
+            _strip_decoration(raw) if key == "action" else _strip_fences(raw).strip(_SECTION_EDGE)
+        )
+        if body:
+            sections[key] = body  # a repeated header: the later one wins
+    structured = "action" in sections
+    action = sections["action"] if structured else _strip_decoration(cleaned)
+    return Reply(sections.get("memory"), sections.get("thinking"), action, structured)
+
+
+def match_reply(
+    reply: Reply, legal: Sequence[Action], threshold: float = DEFAULT_MATCH_THRESHOLD
+) -> ActionMatch | None:
+    """The legal action an answer names. An ``[Action]`` section is matched as a whole; an
+    answer without one is read line by line from the end, where models put their conclusion."""
+    if reply.structured:
+        return match_action(reply.action, legal, threshold)
+    for line in reversed(reply.action.splitlines()):
+        if line.strip(_DECORATION):
+            found = match_action(line, legal, threshold)
+            if found is not None:
+                return found
+    return None
+
+
+#: Markdown and punctuation that may surround an action (``**MOVE ...**``, ``[Action]: ...``).
+_DECORATION = " \t\r\n*#>`\"'_:-"
+#: What may surround a memory or thinking section (``**[Condensed Memory]**:``, ``### [Action]``).
+_SECTION_EDGE = " \t\r\n*#:"
+
+
+def _strip_fences(text: str) -> str:
+    return "\n".join(line for line in text.splitlines() if not line.strip().startswith("```"))
+
+
+def _strip_decoration(text: str) -> str:
+    return _strip_fences(text).strip(_DECORATION)
+
+
+@dataclass(frozen=True, slots=True)
+class ActionMatch:
+    """The action string to play and how it was recognised."""
+
+    action: str
+    how: str  # exact, index, speak, monitor, normalized, contains, contained, words, fuzzy
+    score: float | None = None  # the difflib ratio, for fuzzy matches
+
+
+_ACTION_LABEL = re.compile(r"^(?:my\s+|final\s+|chosen\s+)?action\s*[:=\-]\s*", re.IGNORECASE)
+_LIST_PREFIX = re.compile(r"^\s*(?:\(\s*\d+\s*\)|\d+\s*[.):]|[-*\u2022])\s*")
+_INDEX_ONLY = re.compile(
+    r"^(?:action\s*|option\s*|number\s*|no\.?\s*)?#?\s*(\d+)\s*[.):]?$", re.IGNORECASE
+)
+_SPEAK = re.compile(r"^speak\b\s*[:\-\u2013\u2014]?\s*(.*)$", re.IGNORECASE | re.DOTALL)
+_VIEW_MONITOR = re.compile(
+    r"\bview\s*(?:the\s+)?monitor\b\s*[:\-\u2013\u2014]?\s*(.*)$", re.IGNORECASE | re.DOTALL
+)
+_QUOTES = " \t\r\n\"'`*\u201c\u201d\u2018\u2019"
+
+
+def normalize(text: str) -> str:
+    """Lower case, words and numbers only, single spaces."""
+    return " ".join(re.sub(r"[^0-9a-z]+", " ", text.lower()).split())
+
+
+def _first_line(text: str) -> str:
+    for line in text.splitlines():
+        if line.strip(_DECORATION):
+            return line.strip()
+    return ""
+
+
+def _clean_action_text(text: str) -> str:
+    text = _ACTION_LABEL.sub("", text.strip(_DECORATION))
+    return text.strip(_QUOTES)
+
+
+def match_action(
+    text: str, legal: Sequence[Action], threshold: float = DEFAULT_MATCH_THRESHOLD
+) -> ActionMatch | None:
+    """The legal action ``text`` names, or ``None`` when nothing fits well enough.
+
+    ``legal`` is the player's legal-action list in listing order (the numbers of the
+    "Available actions" list). SPEAK keeps the message and VIEW MONITOR the room; every other
+    match returns the legal action's exact string.
+    """
+    kinds = {action.kind for action in legal}
+    whole = _clean_action_text(text)
+    if not whole:
+        return None
+    # Speech may run over several lines; every other action is read from its first line.
+    line = _clean_action_text(_first_line(whole))
+    for action in legal:
+        if action.text == line or action.text == whole:
+            return ActionMatch(action.text, "exact")
+    unlisted = _LIST_PREFIX.sub("", line, count=1).strip(_QUOTES)
+    index = _INDEX_ONLY.match(unlisted) or _INDEX_ONLY.match(line)
+    if index and 1 <= int(index.group(1)) <= len(legal):
+        return ActionMatch(legal[int(index.group(1)) - 1].text, "index")
+    if ActionKind.SPEAK in kinds:
+        speech = _SPEAK.match(_LIST_PREFIX.sub("", whole, count=1))
+        if speech:
+            message = " ".join(speech.group(1).split()).strip(_QUOTES)
+            return ActionMatch(f"SPEAK: {message or DEFAULT_SPEECH}", "speak")
+    if ActionKind.VIEW_MONITOR in kinds:
+        monitor = _VIEW_MONITOR.search(unlisted)
+        if monitor:
+            room = match_room(monitor.group(1))
+            return ActionMatch(f"VIEW MONITOR {room}" if room else "VIEW MONITOR", "monitor")
+    # Speech and the monitor are recognised only by their own forms above.
+    candidates = [
+        a.text for a in legal if a.kind not in (ActionKind.SPEAK, ActionKind.VIEW_MONITOR)
+    ]
+    return _match_text(unlisted, candidates, threshold)
+
+
+def _match_text(text: str, candidates: Sequence[str], threshold: float) -> ActionMatch | None:
+    said = normalize(text)
+    if not said or not candidates:
+        return None
+    normalized = [normalize(c) for c in candidates]
+    for candidate, norm in zip(candidates, normalized, strict=True):
+        if norm == said:
+            return ActionMatch(candidate, "normalized")
+    padded = f" {said} "
+    # A legal action inside a longer answer: the earliest mentioned, then the longest.
+    inside = [
+        (padded.find(f" {norm} "), -len(norm), candidate)
+        for candidate, norm in zip(candidates, normalized, strict=True)
+        if f" {norm} " in padded
+    ]
+    if inside:
+        return ActionMatch(min(inside)[2], "contains")
+    # Part of exactly one legal action ("KILL Player 3", "to Admin").
+    if len(said) >= 4:
+        holding = [
+            c for c, norm in zip(candidates, normalized, strict=True) if padded in f" {norm} "
+        ]
+        if len(holding) == 1:
+            return ActionMatch(holding[0], "contained")
+    # All the answer's words in exactly one legal action ("kill green", "move admin").
+    words = set(said.split())
+    having = [
+        c for c, norm in zip(candidates, normalized, strict=True) if words <= set(norm.split())
+    ]
+    if len(having) == 1:
+        return ActionMatch(having[0], "words")
+    scores = sorted(
+        (
+            (similarity(said, norm), candidate)
+            for candidate, norm in zip(candidates, normalized, strict=True)
+        ),
+        key=lambda pair: pair[0],
+        reverse=True,
+    )
+    best_score, best = scores[0]
+    runner_up = scores[1][0] if len(scores) > 1 else -1.0
+    if best_score >= threshold and best_score > runner_up:
+        return ActionMatch(best, "fuzzy", round(best_score, 4))
+    return None
+
+
+def similarity(said: str, candidate: str) -> float:
+    """How well normalised ``said`` spells normalised ``candidate``, judged on the words where
+    they differ: legal actions share long prefixes ("move from cafeteria to ..."), and a ratio
+    over the whole string would let "... to Reactor" pass for "... to Weapons". A shortened
+    ending ("emergency buton") is compared with the candidate's ending cut to the same length.
+    """
+    a, b = said.split(), candidate.split()
+    start = 0
+    while start < min(len(a), len(b)) and a[start] == b[start]:
+        start += 1
+    end = 0
+    while end < min(len(a), len(b)) - start and a[-1 - end] == b[-1 - end]:
+        end += 1
+    rest_said = " ".join(a[start : len(a) - end])
+    rest_candidate = " ".join(b[start : len(b) - end])
+    if not rest_said or not rest_candidate:
+        return 1.0 if rest_said == rest_candidate else 0.0
+    whole = difflib.SequenceMatcher(None, rest_said, rest_candidate).ratio()
+    cut = difflib.SequenceMatcher(None, rest_said, rest_candidate[: len(rest_said)]).ratio()
+    return max(whole, cut)
+
+
+def match_room(text: str, threshold: float = DEFAULT_MATCH_THRESHOLD) -> str | None:
+    """The Skeld room ``text`` names (exactly, inside a phrase, or by a close spelling)."""
+    said = normalize(text)
+    if not said:
+        return None
+    rooms = {normalize(room): room for room in ROOMS}
+    if said in rooms:
+        return rooms[said]
+    padded = f" {said} "
+    for norm, room in sorted(rooms.items(), key=lambda item: -len(item[0])):
+        if f" {norm} " in padded:
+            return room
+    # A misspelt room somewhere in a phrase: the best one- or two-word stretch.
+    words = said.split()
+    stretches = {" ".join(words[i : i + n]) for n in (1, 2) for i in range(len(words) - n + 1)}
+    best, best_score = None, threshold
+    for stretch in sorted(stretches):
+        for norm, room in rooms.items():
+            score = difflib.SequenceMatcher(None, stretch, norm).ratio()
+            if score >= best_score and (best is None or score > best_score):
+                best, best_score = room, score
+    return best
+
+
+def fallback_action(legal: Sequence[Action], choose: int) -> str:
+    """What a player does when its answer is unusable: ``SPEAK: ...`` in a discussion round,
+    otherwise the legal action at position ``choose`` (drawn by the caller's seeded RNG)."""
+    if any(action.kind is ActionKind.SPEAK for action in legal):
+        return f"SPEAK: {DEFAULT_SPEECH}"
+    return legal[choose % len(legal)].text

@@ -1,0 +1,107 @@
+"""The command-line options for LLM seats and the policy keyword arguments built from them."""
+
+from __future__ import annotations
+
+import argparse
+import pickle
+
+import pytest
+
+from amongus_marl.policies.base import make_policy, registered_policies
+from amongus_marl.policies.llm import LLMPolicy, add_llm_arguments, policy_kwargs_from_args
+from amongus_marl.policies.llm_client import ConcurrencyLimiter
+
+
+def parse(*argv: str) -> argparse.Namespace:
+    parser = argparse.ArgumentParser()
+    add_llm_arguments(parser)
+    return parser.parse_args(list(argv))
+
+
+FULL = (
+    "--impostor-model",
+    "big-model",
+    "--crewmate-model",
+    "small-model",
+    "--llm-base-url",
+    "http://127.0.0.1:9/v1",
+    "--llm-api-key",
+    "k",
+    "--llm-temperature",
+    "0.2",
+    "--llm-max-tokens",
+    "300",
+    "--llm-timeout",
+    "12.5",
+    "--llm-retries",
+    "5",
+    "--llm-concurrency",
+    "4",
+    "--llm-log-dir",
+    "logs/llm",
+)
+SHARED = {
+    "base_url": "http://127.0.0.1:9/v1",
+    "api_key": "k",
+    "temperature": 0.2,
+    "max_tokens": 300,
+    "timeout": 12.5,
+    "retries": 5,
+    "concurrency": 4,
+    "log_dir": "logs/llm",
+}
+
+
+@pytest.mark.parametrize(
+    ("role", "models"),
+    [
+        ("impostor", {"model": "big-model"}),
+        ("crewmate", {"model": "small-model"}),
+        (None, {"impostor_model": "big-model", "crewmate_model": "small-model"}),
+    ],
+)
+def test_every_option_reaches_the_policy(role, models):
+    kwargs = policy_kwargs_from_args(parse(*FULL), role)
+    assert kwargs == {**models, **SHARED}
+    policy = make_policy("llm", **kwargs)
+    assert isinstance(policy, LLMPolicy)
+    assert policy.base_url == "http://127.0.0.1:9/v1" and policy.limiter.limit == 4
+    assert (
+        policy.temperature,
+        policy.max_tokens,
+        policy._client.timeout,
+        policy._client.retries,
+    ) == (0.2, 300, 12.5, 5)
+    pickle.dumps(kwargs)  # plain data, fit for worker processes
+
+
+def test_unset_options_leave_the_defaults_to_the_policy():
+    kwargs = policy_kwargs_from_args(parse("--impostor-model", "m"), "impostor")
+    assert kwargs == {
+        "model": "m",
+        "temperature": 0.7,
+        "max_tokens": 1024,
+        "timeout": 60.0,
+        "retries": 3,
+        "concurrency": 8,
+    }
+
+
+def test_a_policy_for_both_sides_uses_each_sides_model():
+    policy = LLMPolicy(impostor_model="big", crewmate_model="small", api_key="k")
+    assert policy.models() == {"impostor": "big", "crewmate": "small"}
+    assert LLMPolicy("base", crewmate_model="small", api_key="k").models() == {
+        "impostor": "base",
+        "crewmate": "small",
+    }
+
+
+def test_an_unknown_role_is_refused():
+    with pytest.raises(ValueError, match="role"):
+        policy_kwargs_from_args(parse(), "ghost")
+
+
+def test_llm_is_registered_and_the_limiter_crosses_processes():
+    assert "llm" in registered_policies()
+    copy = pickle.loads(pickle.dumps(ConcurrencyLimiter(3)))
+    assert isinstance(copy, ConcurrencyLimiter) and copy.limit == 3
