@@ -84,7 +84,9 @@ class VectorObserver:
         self._evidence = self._buffer[own:].reshape(n, PLAYER_FEATURES)
         self._last_room = [NUM_ROOMS] * n  # room index last seen in; NUM_ROOMS = never seen
         self._last_time = [-1] * n  # timestep last seen; -1 = never
-        self._last_location: tuple[Any, ...] = ()  # the location message folded last
+        self._last_location: tuple[Any, ...] = ()  # room and company of the last location message
+        self._last_location_time = -1
+        self._last_claim = [NUM_ROOMS] * n  # room index each seat last claimed; NUM_ROOMS = none
         self._last_meeting_location: tuple[Any, ...] = ()
         self._here: tuple[int, ...] = ()  # seats flagged as present in the previous vector
         self._seen_observations = 0
@@ -169,8 +171,12 @@ class VectorObserver:
             speech_act, subject = parsed
             row = self._evidence[actor]
             if speech_act == SpeechAct.CLAIM:
-                row[CLAIMED_ROOM : CLAIMED_ROOM + NUM_ROOMS] = 0.0
-                row[CLAIMED_ROOM + subject] = 1.0
+                previous = self._last_claim[actor]
+                if previous != subject:
+                    if previous != NUM_ROOMS:
+                        row[CLAIMED_ROOM + previous] = 0.0
+                    row[CLAIMED_ROOM + subject] = 1.0
+                    self._last_claim[actor] = subject
             elif speech_act == SpeechAct.ACCUSE:
                 evidence = self._evidence
                 evidence[subject, ACCUSED] = min(1.0, evidence[subject, ACCUSED] + self._per_speech)
@@ -246,23 +252,28 @@ class VectorObserver:
                 return
             self._last_meeting_location = meeting
         info = game.location_info(self.seat)
-        key = (info.room, info.occupants, info.dead, info.clock.timestep)
-        if key == self._last_location:
+        company = (info.room, info.occupants, info.dead)
+        timestep = info.clock.timestep
+        if company == self._last_location and timestep == self._last_location_time:
             return
-        self._last_location = key
-        evidence, seat = self._evidence, self.seat
-        for other in self._here:
-            evidence[other, HERE_ALIVE] = evidence[other, HERE_BODY] = 0.0
-        self._here = info.occupants
+        self._last_location_time = timestep
         room = ROOM_INDEX[info.room]
+        seat = self.seat
+        if company != self._last_location:
+            self._last_location = company
+            evidence = self._evidence
+            for other in self._here:
+                evidence[other, HERE_ALIVE] = evidence[other, HERE_BODY] = 0.0
+            self._here = info.occupants
+            for other, dead in zip(info.occupants, info.dead):
+                if dead:
+                    evidence[other, HERE_BODY] = 1.0
+                    evidence[other, KNOWN_DEAD] = 1.0
+                else:
+                    evidence[other, HERE_ALIVE] = 1.0
         for other, dead in zip(info.occupants, info.dead):
-            if dead:
-                evidence[other, HERE_BODY] = 1.0
-                evidence[other, KNOWN_DEAD] = 1.0
-            else:
-                evidence[other, HERE_ALIVE] = 1.0
-                if other != seat:
-                    self._seen_in(other, room, info.clock.timestep)
+            if not dead and other != seat:
+                self._seen_in(other, room, timestep)
 
 
 def state_vector(game: Game) -> np.ndarray:

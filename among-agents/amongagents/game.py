@@ -102,6 +102,8 @@ class Game:
         self.votes: dict[int, int] = {}  # voter seat -> target seat, in voting order
         #: Seats in the order they died (killed or ejected); the dead set only ever grows.
         self.dead_seats: list[int] = []
+        #: Bodies lying unreported anywhere on the map (a meeting call reports them all).
+        self.unreported_bodies = 0
         self.winner = WinCode.ONGOING
         self.steps: list[StepRecord] = []
         #: The reference's important-activity log (never shown to players).
@@ -188,7 +190,9 @@ class Game:
         legal: list[Action] = []
         if in_task_phase:
             legal.extend(_MOVE_ACTIONS[room])
-            if (room == CAFETERIA and self.button_uses < self.config.max_num_buttons) or self._body_in(room):
+            if (room == CAFETERIA and self.button_uses < self.config.max_num_buttons) or (
+                self.unreported_bodies and self._body_in(room)
+            ):
                 legal.append(_CALL_MEETING_ACTIONS[room])
         elif self.discussion_rounds_left == 0:
             legal.extend(
@@ -377,6 +381,7 @@ class Game:
             q.frozen_location_info = self._location_message(q.location)
         for q in bodies:
             q.reported_death = True
+        self.unreported_bodies = 0
 
     def _vote(self, p: Player, action: Action) -> None:
         self.votes[p.seat] = action.target  # type: ignore[assignment]
@@ -420,6 +425,7 @@ class Game:
     def _kill(self, p: Player, action: Action) -> None:
         self.players[action.target].alive = False  # type: ignore[index]
         self.dead_seats.append(action.target)  # type: ignore[arg-type]
+        self.unreported_bodies += 1
         p.kill_cooldown = self.config.kill_cooldown
 
     # ------------------------------------------------------------------ turn structure
@@ -468,6 +474,7 @@ class Game:
             ejected = self.players[leaders[0]]
             ejected.alive = False
             self.dead_seats.append(ejected.seat)
+            self.unreported_bodies += 1  # the ejected lie in Cafeteria, unreported
             text = f"{ejected.name} was voted out! Detailed vote info:{ballots!r}"
         else:
             text = f"No one was voted out. Detailed vote info:{ballots!r}"

@@ -89,6 +89,10 @@ class Watcher:
                 assert p.kill_cooldown == 0
             assert p.location in ROOMS
 
+        bodies = sum(not p.alive and not p.reported_death for p in game.players)
+        assert game.unreported_bodies == bodies, "the body count drifted from the bodies"
+        assert sorted(game.dead_seats) == sorted(p.seat for p in game.players if not p.alive)
+
         living_impostors = sum(p.alive and p.is_impostor for p in game.players)
         assert living_impostors <= self.living_impostors
         self.living_impostors = living_impostors
