@@ -82,7 +82,11 @@ class ActionCatalogue:
         self.size = start
         s = segments
         self._move, self._vent = s["move"].start, s["vent"].start
-        self._call, self._vote, self._kill = s["call_meeting"].start, s["vote"].start, s["kill"].start
+        self._call, self._vote, self._kill = (
+            s["call_meeting"].start,
+            s["vote"].start,
+            s["kill"].start,
+        )
         self._task, self._fake = s["complete_task"].start, s["complete_fake_task"].start
         self._monitor, self._neutral = s["view_monitor"].start, s["speak_neutral"].start
         self._accuse, self._vouch, self._claim = (
@@ -106,7 +110,9 @@ class ActionCatalogue:
                 return segment.name
         raise IndexError(f"action index {index} is outside the catalogue 0..{self.size - 1}")
 
-    def speech_actions(self, names: tuple[str, ...]) -> tuple[tuple[Action, ...], tuple[Action, ...]]:
+    def speech_actions(
+        self, names: tuple[str, ...]
+    ) -> tuple[tuple[Action, ...], tuple[Action, ...]]:
         """The accuse and vouch SPEAK actions naming each seat (built once per game)."""
         accuse = tuple(act.speak(SpeechAct.accuse(name)) for name in names)
         vouch = tuple(act.speak(SpeechAct.vouch(name)) for name in names)
@@ -141,7 +147,7 @@ class ActionCatalogue:
             elif kind is ActionKind.COMPLETE_FAKE_TASK:
                 table[self._fake + TASK_SPOT_INDEX[action.task]] = action  # type: ignore[index]
             elif kind is ActionKind.VIEW_MONITOR:
-                for i, room in enumerate(ROOMS):
+                for i in range(NUM_ROOMS):
                     table[self._monitor + i] = _MONITOR_ACTIONS[i]
             elif kind is ActionKind.SPEAK:
                 table[self._neutral] = act.SPEAK_DEFAULT
@@ -149,7 +155,7 @@ class ActionCatalogue:
                 for seat in speakers:
                     table[self._accuse + seat] = accuse[seat]
                     table[self._vouch + seat] = vouch[seat]
-                for i, room in enumerate(ROOMS):
+                for i in range(NUM_ROOMS):
                     table[self._claim + i] = _CLAIM_ACTIONS[i]
         return table
 
@@ -160,4 +166,6 @@ class ActionCatalogue:
 
 
 _MONITOR_ACTIONS: Final[tuple[Action, ...]] = tuple(act.view_monitor(room) for room in ROOMS)
-_CLAIM_ACTIONS: Final[tuple[Action, ...]] = tuple(act.speak(SpeechAct.claim(room)) for room in ROOMS)
+_CLAIM_ACTIONS: Final[tuple[Action, ...]] = tuple(
+    act.speak(SpeechAct.claim(room)) for room in ROOMS
+)

@@ -53,7 +53,7 @@ from pettingzoo.utils import wrappers
 from amongagents.actions import Action, ActionKind
 from amongagents.config import GameConfig, resolve_config
 from amongagents.game import Game, IllegalActionError
-from amongagents.records import Phase, WinCode
+from amongagents.records import Phase
 from amongus_marl import rendering
 from amongus_marl.catalogue import ActionCatalogue
 from amongus_marl.observations import (
@@ -116,7 +116,9 @@ class raw_env(AECEnv):  # noqa: N801 - PettingZoo's naming convention for the ba
         if obs_mode not in OBS_MODES:
             raise ValueError(f"obs_mode must be one of {OBS_MODES}, got {obs_mode!r}")
         if illegal_action not in ILLEGAL_ACTION_MODES:
-            raise ValueError(f"illegal_action must be one of {ILLEGAL_ACTION_MODES}, got {illegal_action!r}")
+            raise ValueError(
+                f"illegal_action must be one of {ILLEGAL_ACTION_MODES}, got {illegal_action!r}"
+            )
         if render_mode is not None and render_mode not in self.metadata["render_modes"]:
             raise ValueError(f"render_mode must be one of {self.metadata['render_modes']} or None")
         self.game_config = resolve_config(config)
@@ -124,7 +126,9 @@ class raw_env(AECEnv):  # noqa: N801 - PettingZoo's naming convention for the ba
         self.mask_in_info = bool(mask_in_info)
         self.reward_config = RewardConfig.from_any(rewards)
         weights = self.reward_config
-        self._shaping = any((weights.task_progress, weights.kill, weights.vote_impostor, weights.vote_crewmate))
+        self._shaping = any(
+            (weights.task_progress, weights.kill, weights.vote_impostor, weights.vote_crewmate)
+        )
         self._rewards_dirty = False
         self.illegal_action = illegal_action
         self.render_mode = render_mode
@@ -148,7 +152,9 @@ class raw_env(AECEnv):  # noqa: N801 - PettingZoo's naming convention for the ba
                 0.0, 1.0, (vector_size(self.game_config.num_players),), dtype=np.float32
             )
         else:
-            observation = spaces.Text(max_length=TEXT_MAX_LENGTH, min_length=1, charset=TEXT_CHARSET)
+            observation = spaces.Text(
+                max_length=TEXT_MAX_LENGTH, min_length=1, charset=TEXT_CHARSET
+            )
         if self.mask_in_info:
             return observation
         mask = spaces.Box(0, 1, (self.catalogue.size,), dtype=np.int8)
@@ -168,10 +174,15 @@ class raw_env(AECEnv):  # noqa: N801 - PettingZoo's naming convention for the ba
         scenario = options.pop("scenario", None)
         if options:
             # PettingZoo's own api_test passes a dummy option, so unknown keys warn, not raise.
-            warnings.warn(f"ignoring unknown reset option(s) {sorted(options)}; the option is 'scenario'", stacklevel=2)
+            warnings.warn(
+                f"ignoring unknown reset option(s) {sorted(options)}; the option is 'scenario'",
+                stacklevel=2,
+            )
         if seed is not None:
             self._seed_source = random.Random(seed)
-        self.game = Game(self.game_config, seed=self._seed_source.getrandbits(63), scenario=scenario)
+        self.game = Game(
+            self.game_config, seed=self._seed_source.getrandbits(63), scenario=scenario
+        )
         self._begin_episode()
 
     def reset_from_game(self, game: Game) -> None:
@@ -251,7 +262,9 @@ class raw_env(AECEnv):  # noqa: N801 - PettingZoo's naming convention for the ba
             if index in table:
                 return table[index]
             if not 0 <= index < self.catalogue.size:
-                raise IllegalActionError(f"action index {index} is outside the catalogue 0..{self.catalogue.size - 1}")
+                raise IllegalActionError(
+                    f"action index {index} is outside the catalogue 0..{self.catalogue.size - 1}"
+                )
             raise IllegalActionError(
                 f"action {index} ({self.catalogue.describe(index)}) is not legal for "
                 f"{self.agent_selection} now; legal: {sorted(table)}"
@@ -261,7 +274,8 @@ class raw_env(AECEnv):  # noqa: N801 - PettingZoo's naming convention for the ba
         if isinstance(action, Action):
             return game.resolve(action)
         raise IllegalActionError(
-            f"an action must be a catalogue index, a 7vik action string or an Action, got {action!r}"
+            "an action must be a catalogue index, a 7vik action string or an Action, "
+            f"got {action!r}"
         )
 
     def _shape_rewards(self, seat: int, chosen: Action, alive_before: list[bool] | None) -> None:
@@ -274,7 +288,11 @@ class raw_env(AECEnv):  # noqa: N801 - PettingZoo's naming convention for the ba
         elif chosen.kind is ActionKind.KILL and weights.kill:
             self.rewards[agent] += weights.kill
         if alive_before is not None and game.phase is Phase.TASK:
-            ejected = [p for p, before in zip(game.players, alive_before) if before and not p.alive]
+            ejected = [
+                p
+                for p, before in zip(game.players, alive_before, strict=True)
+                if before and not p.alive
+            ]
             for p in ejected:
                 weight = weights.vote_impostor if p.is_impostor else weights.vote_crewmate
                 for voter, target in game.votes.items():
@@ -286,9 +304,11 @@ class raw_env(AECEnv):  # noqa: N801 - PettingZoo's naming convention for the ba
         self._rewards_dirty = True
         weights = self.reward_config
         impostors_won = game.winner.impostors_win
-        for agent, p in zip(self.possible_agents, game.players):
+        for agent, p in zip(self.possible_agents, game.players, strict=True):
             if agent in self.rewards:
-                self.rewards[agent] += weights.win if p.is_impostor == impostors_won else weights.loss
+                self.rewards[agent] += (
+                    weights.win if p.is_impostor == impostors_won else weights.loss
+                )
                 self.terminations[agent] = True
                 self.infos[agent] = {"win_code": int(game.winner), "win_reason": game.win_reason}
         self.agent_selection = self.agents[0]
@@ -336,7 +356,9 @@ class raw_env(AECEnv):  # noqa: N801 - PettingZoo's naming convention for the ba
         if agent != self.agent_selection or game.is_over:
             raise ValueError(f"{agent} is not the agent to act")
         table = self._table()
-        return AgentView(game.current_seat, game, game.current_legal_actions, self.action_mask(agent), table)
+        return AgentView(
+            game.current_seat, game, game.current_legal_actions, self.action_mask(agent), table
+        )
 
     def state(self) -> np.ndarray:
         return state_vector(self._require_game())
@@ -413,7 +435,7 @@ def _fold_speech(text: str) -> str:
     stripped = text.strip()
     if not stripped.startswith("SPEAK:"):
         return text
-    message = unicodedata.normalize("NFKD", stripped[len("SPEAK:"):])
+    message = unicodedata.normalize("NFKD", stripped[len("SPEAK:") :])
     ascii_message = message.encode("ascii", "replace").decode("ascii")
     printable = "".join(c if c in TEXT_CHARSET else " " for c in ascii_message)
     return "SPEAK: " + printable.strip()[:MAX_SPEECH_LENGTH]

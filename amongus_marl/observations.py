@@ -17,10 +17,11 @@ own block, ``n + 102`` values
 then one block of ``PLAYER_FEATURES`` values per seat, in seat order
     is me | known fellow impostor | alive and in my room (latest location message) |
     body in my room | known dead | last seen room one-hot (14) | when last seen:
-    (timestep + 1) / (max_timesteps + 1), 0 if never | seen killing | seen venting | seen doing a task (count / 4,
-    real and fake alike, as observers cannot tell them apart) | seen faking a task on the
-    monitor | accusations against them this meeting / ((n - 1) R) | vouches for them this
-    meeting / ((n - 1) R) | accused me this meeting | votes received this meeting / (n - 1) | voted for me this meeting |
+    (timestep + 1) / (max_timesteps + 1), 0 if never | seen killing | seen venting |
+    seen doing a task (count / 4, real and fake alike, as observers cannot tell them apart) |
+    seen faking a task on the monitor | accusations against them this meeting / ((n - 1) R) |
+    vouches for them this meeting / ((n - 1) R) | accused me this meeting |
+    votes received this meeting / (n - 1) | voted for me this meeting |
     I voted for them this meeting | last room they claimed one-hot (14)
 """
 
@@ -42,7 +43,12 @@ from amongus_marl.catalogue import NUM_ROOMS, NUM_TASK_SPOTS, SpeechAct
 IS_ME, TEAMMATE, HERE_ALIVE, HERE_BODY, KNOWN_DEAD = 0, 1, 2, 3, 4
 LAST_SEEN_ROOM = 5
 LAST_SEEN_TIME = LAST_SEEN_ROOM + NUM_ROOMS
-SEEN_KILL, SEEN_VENT, SEEN_TASKS, SEEN_FAKE = LAST_SEEN_TIME + 1, LAST_SEEN_TIME + 2, LAST_SEEN_TIME + 3, LAST_SEEN_TIME + 4
+SEEN_KILL, SEEN_VENT, SEEN_TASKS, SEEN_FAKE = (
+    LAST_SEEN_TIME + 1,
+    LAST_SEEN_TIME + 2,
+    LAST_SEEN_TIME + 3,
+    LAST_SEEN_TIME + 4,
+)
 ACCUSED, VOUCHED, ACCUSED_ME = SEEN_FAKE + 1, SEEN_FAKE + 2, SEEN_FAKE + 3
 VOTES_RECEIVED, VOTED_FOR_ME, I_VOTED_FOR = ACCUSED_ME + 1, ACCUSED_ME + 2, ACCUSED_ME + 3
 CLAIMED_ROOM = I_VOTED_FOR + 1
@@ -102,7 +108,10 @@ class VectorObserver:
         self._static[n] = float(me.is_impostor)
         for task in me.tasks:
             self._static[n + 2 + NUM_ROOMS + 8 + TASK_SPOT_INDEX[task.spot]] = 1.0
-        self._task_slots = [(task, n + 2 + NUM_ROOMS + 8 + NUM_TASK_SPOTS + TASK_SPOT_INDEX[task.spot]) for task in me.tasks]
+        self._task_slots = [
+            (task, n + 2 + NUM_ROOMS + 8 + NUM_TASK_SPOTS + TASK_SPOT_INDEX[task.spot])
+            for task in me.tasks
+        ]
         config = game.config
         self._me = me
         self._alive_at = n + 1
@@ -265,13 +274,13 @@ class VectorObserver:
             for other in self._here:
                 evidence[other, HERE_ALIVE] = evidence[other, HERE_BODY] = 0.0
             self._here = info.occupants
-            for other, dead in zip(info.occupants, info.dead):
+            for other, dead in zip(info.occupants, info.dead, strict=True):
                 if dead:
                     evidence[other, HERE_BODY] = 1.0
                     evidence[other, KNOWN_DEAD] = 1.0
                 else:
                     evidence[other, HERE_ALIVE] = 1.0
-        for other, dead in zip(info.occupants, info.dead):
+        for other, dead in zip(info.occupants, info.dead, strict=True):
             if not dead and other != seat:
                 self._seen_in(other, room, timestep)
 
@@ -284,7 +293,9 @@ def state_vector(game: Game) -> np.ndarray:
         row = rows[p.seat]
         row[0], row[1], row[2] = float(p.is_impostor), float(p.alive), float(p.reported_death)
         row[3 + ROOM_INDEX[p.location]] = 1.0
-        row[3 + NUM_ROOMS] = p.kill_cooldown / max(config.kill_cooldown, 1) if p.is_impostor else 0.0
+        row[3 + NUM_ROOMS] = (
+            p.kill_cooldown / max(config.kill_cooldown, 1) if p.is_impostor else 0.0
+        )
         if p.tasks and not p.is_impostor:
             row[4 + NUM_ROOMS] = sum(t.progress for t in p.tasks) / len(p.tasks)
     tail = np.zeros(STATE_GLOBAL_FEATURES, dtype=np.float32)
@@ -318,7 +329,8 @@ def rules_summary(game: Game) -> str:
         f"{config.num_players} players, {config.num_impostors} of them impostors, on the Skeld. "
         f"{phase_instruction(Phase.TASK, config)} A meeting starts when someone reports a body or "
         f"presses the emergency button ({config.max_num_buttons} presses per game, body reports "
-        f"included). {phase_instruction(Phase.MEETING, config)} Impostors win when they are at least "
+        f"included). {phase_instruction(Phase.MEETING, config)} "
+        "Impostors win when they are at least "
         f"as many as the crewmates or when {config.max_timesteps} timesteps pass; crewmates win by "
         "ejecting every impostor or finishing all their tasks."
     )

@@ -42,13 +42,20 @@ def phase_line(game: Game) -> str:
     elif game.is_voting:
         where = "meeting, voting"
     else:
-        where = f"meeting, discussion round {game.discussion_round + 1}/{game.config.discussion_rounds}"
-    return f"Timestep {game.timestep}/{game.config.max_timesteps}, {where}; {game.players[game.current_seat].name} to act"
+        where = (
+            f"meeting, discussion round {game.discussion_round + 1}/{game.config.discussion_rounds}"
+        )
+    actor = game.players[game.current_seat].name
+    return f"Timestep {game.timestep}/{game.config.max_timesteps}, {where}; {actor} to act"
 
 
 def render_ansi(game: Game) -> str:
     """Room occupancy, the phase, task progress and the latest actions, as plain text."""
-    lines = [phase_line(game), f"Tasks done: {game.task_completion():.0%}   Buttons used: {game.button_uses}/{game.config.max_num_buttons}"]
+    lines = [
+        phase_line(game),
+        f"Tasks done: {game.task_completion():.0%}   "
+        f"Buttons used: {game.button_uses}/{game.config.max_num_buttons}",
+    ]
     for room in ROOMS:
         living, bodies = game.occupants(room)
         if living or bodies:
@@ -56,7 +63,9 @@ def render_ansi(game: Game) -> str:
             lines.append(f"  {room:<15} {', '.join(names)}")
     lines.append("Recent actions:")
     for step in game.steps[-RECENT_EVENTS:]:
-        lines.append(f"  t={step.timestep} {step.phase.value:<7} {game.names[step.seat]}: {step.action}")
+        lines.append(
+            f"  t={step.timestep} {step.phase.value:<7} {game.names[step.seat]}: {step.action}"
+        )
     return "\n".join(lines) + "\n"
 
 

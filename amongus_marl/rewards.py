@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, fields
-from typing import Any, Mapping
+from typing import Any
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,7 +35,8 @@ class RewardConfig:
             return value
         if not isinstance(value, Mapping):
             raise TypeError(
-                f"rewards must be a RewardConfig or a mapping of reward settings, got {type(value).__name__}"
+                "rewards must be a RewardConfig or a mapping of reward settings, "
+                f"got {type(value).__name__}"
             )
         known = {f.name for f in fields(cls)}
         unknown = sorted(set(value) - known)

@@ -16,7 +16,15 @@ from amongagents.config import (
 )
 from amongagents.game import Game, GameOverError, IllegalActionError, StepRecord
 from amongagents.players import CREWMATE, IMPOSTOR, Player, PlayerSetup, Task
-from amongagents.records import Clock, LocationInfo, MonitorReadout, OwnAction, Phase, SeenAction, WinCode
+from amongagents.records import (
+    Clock,
+    LocationInfo,
+    MonitorReadout,
+    OwnAction,
+    Phase,
+    SeenAction,
+    WinCode,
+)
 from amongagents.text import information_block
 
 __all__ = [

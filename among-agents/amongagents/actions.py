@@ -72,7 +72,7 @@ def vent(source: str, destination: str) -> Action:
 
 
 def call_meeting(room: str) -> Action:
-    """In Cafeteria the call always reads as the emergency button, even when a body is the reason."""
+    """In Cafeteria a call always reads as the emergency button, even when a body is the reason."""
     text = EMERGENCY_BUTTON_TEXT if room == CAFETERIA else f"REPORT DEAD BODY at {room}"
     return Action(ActionKind.CALL_MEETING, text, room=room)
 

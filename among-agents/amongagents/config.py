@@ -7,9 +7,10 @@ is built, naming the key, rather than deep inside a game.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, fields
 from types import MappingProxyType
-from typing import Any, Final, Mapping
+from typing import Any, Final
 
 from amongagents.tasks import TASK_POOLS, TaskType
 
@@ -68,7 +69,9 @@ class GameConfig:
     def from_dict(cls, values: Mapping[str, Any]) -> GameConfig:
         """Build from a reference-style dict; every key is required and no other key is allowed."""
         if not isinstance(values, Mapping):
-            raise ConfigError(f"config must be a dict or a preset name, got {type(values).__name__}")
+            raise ConfigError(
+                f"config must be a dict or a preset name, got {type(values).__name__}"
+            )
         known = [f.name for f in fields(cls)]
         unknown = sorted(set(values) - set(known))
         if unknown:
@@ -119,19 +122,33 @@ def _range_reason(key: str, config: GameConfig) -> str:
 
 
 #: The reference presets, by the names this project uses.
-PRESETS: Final[Mapping[str, GameConfig]] = MappingProxyType({
-    "sample_five_member": GameConfig(
-        num_players=3, num_impostors=1, num_common_tasks=1, num_short_tasks=1,
-        num_long_tasks=0, discussion_rounds=3, max_num_buttons=2, kill_cooldown=1,
-        max_timesteps=5,
-    ),
-    "five_member": GameConfig(
-        num_players=5, num_impostors=1, num_common_tasks=1, num_short_tasks=1,
-        num_long_tasks=0, discussion_rounds=3, max_num_buttons=2, kill_cooldown=3,
-        max_timesteps=50,
-    ),
-    "seven_member": GameConfig(),
-})
+PRESETS: Final[Mapping[str, GameConfig]] = MappingProxyType(
+    {
+        "sample_five_member": GameConfig(
+            num_players=3,
+            num_impostors=1,
+            num_common_tasks=1,
+            num_short_tasks=1,
+            num_long_tasks=0,
+            discussion_rounds=3,
+            max_num_buttons=2,
+            kill_cooldown=1,
+            max_timesteps=5,
+        ),
+        "five_member": GameConfig(
+            num_players=5,
+            num_impostors=1,
+            num_common_tasks=1,
+            num_short_tasks=1,
+            num_long_tasks=0,
+            discussion_rounds=3,
+            max_num_buttons=2,
+            kill_cooldown=3,
+            max_timesteps=50,
+        ),
+        "seven_member": GameConfig(),
+    }
+)
 SEVEN_MEMBER_GAME: Final[GameConfig] = PRESETS["seven_member"]
 FIVE_MEMBER_GAME: Final[GameConfig] = PRESETS["five_member"]
 

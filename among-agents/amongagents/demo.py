@@ -22,7 +22,11 @@ def transcript(game: Game, rng: random.Random) -> Iterator[str]:
     while not game.is_over:
         header = f"-- timestep {game.timestep}: {game.phase.value} phase"
         if game.phase is Phase.MEETING:
-            header += " (voting)" if game.is_voting else f" (discussion round {game.discussion_round + 1})"
+            header += (
+                " (voting)"
+                if game.is_voting
+                else f" (discussion round {game.discussion_round + 1})"
+            )
         if header != last_header:
             yield header
             last_header = header

@@ -22,6 +22,14 @@ from typing import Any, NamedTuple
 from amongagents import actions as act
 from amongagents.actions import Action, ActionKind
 from amongagents.config import GameConfig, resolve_config
+from amongagents.players import (  # noqa: F401 - Player and Task are re-exported for callers
+    Dealer,
+    Player,
+    PlayerSetup,
+    Scenario,
+    Task,
+    parse_scenario,
+)
 from amongagents.records import (
     WIN_REASONS,
     Clock,
@@ -34,14 +42,6 @@ from amongagents.records import (
 )
 from amongagents.skeld import CAFETERIA, CORRIDOR_NEIGHBOURS, ROOMS, SECURITY, VENT_NEIGHBOURS
 from amongagents.tasks import TASK_SPOTS
-from amongagents.players import (  # noqa: F401 - Player and Task are re-exported for callers
-    Dealer,
-    Player,
-    PlayerSetup,
-    Scenario,
-    Task,
-    parse_scenario,
-)
 
 LOG_FORMAT = "amongagents-game/1"
 #: What the camera reports for a player who has not acted yet.
@@ -152,8 +152,10 @@ class Game:
     def clock(self) -> Clock:
         """Now, as stamped on messages (cached: it changes only between rounds and phases)."""
         clock = self._clock
-        if clock.timestep != self.timestep or clock.phase is not self.phase or (
-            self.phase is Phase.MEETING and clock.round != self.discussion_round
+        if (
+            clock.timestep != self.timestep
+            or clock.phase is not self.phase
+            or (self.phase is Phase.MEETING and clock.round != self.discussion_round)
         ):
             round_ = self.discussion_round if self.phase is Phase.MEETING else 0
             clock = self._clock = Clock(self.timestep, self.phase, round_)
@@ -175,7 +177,9 @@ class Game:
     def current_legal_actions(self) -> tuple[Action, ...]:
         """The acting seat's legal actions as an immutable tuple, computed once per turn."""
         if self._legal_cache is None:
-            self._legal_cache = () if self.is_over else tuple(self._compute_legal(self.current_seat))
+            self._legal_cache = (
+                () if self.is_over else tuple(self._compute_legal(self.current_seat))
+            )
         return self._legal_cache
 
     def legal_action_strings(self, seat: int | None = None) -> list[str]:
@@ -195,9 +199,7 @@ class Game:
             ):
                 legal.append(_CALL_MEETING_ACTIONS[room])
         elif self.discussion_rounds_left == 0:
-            legal.extend(
-                self._vote_actions[q.seat] for q in self.players if q.alive and q is not p
-            )
+            legal.extend(self._vote_actions[q.seat] for q in self.players if q.alive and q is not p)
         else:
             legal.append(act.SPEAK_DEFAULT)
         if room == SECURITY:
@@ -300,9 +302,9 @@ class Game:
                 return candidate
         kinds = {a.kind for a in legal}
         if ActionKind.SPEAK in kinds and stripped.startswith("SPEAK:"):
-            return act.speak(_clean_message(stripped[len("SPEAK:"):]))
+            return act.speak(_clean_message(stripped[len("SPEAK:") :]))
         if ActionKind.VIEW_MONITOR in kinds and stripped.startswith("VIEW MONITOR"):
-            return act.view_monitor(_check_room(stripped[len("VIEW MONITOR"):].strip() or None))
+            return act.view_monitor(_check_room(stripped[len("VIEW MONITOR") :].strip() or None))
         raise self._illegal(text, legal)
 
     def _illegal(self, text: str, legal: Sequence[Action]) -> IllegalActionError:
@@ -322,7 +324,14 @@ class Game:
             chosen = act.view_monitor(self.rng.choice(ROOMS))
             by_chance = True
         self.steps.append(
-            StepRecord(seat, self.phase, self.timestep, chosen.text, chosen.room if chosen.kind is ActionKind.VIEW_MONITOR else None, by_chance)
+            StepRecord(
+                seat,
+                self.phase,
+                self.timestep,
+                chosen.text,
+                chosen.room if chosen.kind is ActionKind.VIEW_MONITOR else None,
+                by_chance,
+            )
         )
         if p.is_impostor and p.kill_cooldown > 0:
             p.kill_cooldown -= 1
@@ -336,7 +345,9 @@ class Game:
         p.action_history.append(OwnAction(clock, chosen))
         self._location_clock = clock
         self._legal_cache = None
-        self._advance(seat, meeting_called=phase_before is Phase.TASK and self.phase is Phase.MEETING)
+        self._advance(
+            seat, meeting_called=phase_before is Phase.TASK and self.phase is Phase.MEETING
+        )
 
     def _broadcast(self, actor: Player, action: Action) -> None:
         """Real-time messages: everyone else in the room left and the room entered hears it."""
@@ -344,9 +355,9 @@ class Game:
         kind = action.kind
         destination = action.room if kind is ActionKind.MOVE or kind is ActionKind.VENT else source
         message: SeenAction | None = None
+        rooms = (source, destination)
         for q in self.players:
-            location = q.location
-            if (location == source or location == destination) and q is not actor:
+            if q.location in rooms and q is not actor:
                 if message is None:
                     message = SeenAction(self.clock, actor.seat, action, source)
                 q.observations.append(message)
@@ -358,7 +369,9 @@ class Game:
             living, _ = self.occupants(actor.location)
             witnesses = [self.players[s].name for s in living]
             self.important_events.append(
-                self._activity(actor, f"{action.text}|||Location: {actor.location}, Witness: {witnesses!r}")
+                self._activity(
+                    actor, f"{action.text}|||Location: {actor.location}, Witness: {witnesses!r}"
+                )
             )
 
     def _activity(self, actor: Player, text: str) -> dict[str, Any]:
@@ -406,7 +419,11 @@ class Game:
                     entries.append((q.seat, f"enter {record.room}"))
                 else:
                     entries.append((q.seat, record.text))
-            elif record is not None and record.kind is ActionKind.MOVE and _move_origin(record) == room:
+            elif (
+                record is not None
+                and record.kind is ActionKind.MOVE
+                and _move_origin(record) == room
+            ):
                 entries.append((q.seat, f"leave {room}"))
         return MonitorReadout(room, tuple(entries))
 
@@ -466,7 +483,8 @@ class Game:
         for target in self.votes.values():
             tally[target] = tally.get(target, 0) + 1
         ballots = [
-            f"{self.players[v].name} voted for {self.players[t].name}" for v, t in self.votes.items()
+            f"{self.players[v].name} voted for {self.players[t].name}"
+            for v, t in self.votes.items()
         ]
         top = max(tally.values(), default=0)
         leaders = [seat for seat, count in tally.items() if count == top]
@@ -479,8 +497,13 @@ class Game:
         else:
             text = f"No one was voted out. Detailed vote info:{ballots!r}"
         self.important_events.append(
-            {"timestep": self.timestep, "phase": "meeting", "round": self.config.discussion_rounds,
-             "action": text, "player": "all players"}
+            {
+                "timestep": self.timestep,
+                "phase": "meeting",
+                "round": self.config.discussion_rounds,
+                "action": text,
+                "player": "all players",
+            }
         )
         self.phase = Phase.TASK
         self.discussion_rounds_left = self.config.discussion_rounds
@@ -556,7 +579,9 @@ class Game:
             for p in self.players:
                 if key in (p.color, p.name.lower()):
                     return p.seat
-        raise IllegalActionError(f"no player {who!r}; players are {', '.join(p.name for p in self.players)}")
+        raise IllegalActionError(
+            f"no player {who!r}; players are {', '.join(p.name for p in self.players)}"
+        )
 
     def impostor_seats(self) -> list[int]:
         return [p.seat for p in self.players if p.is_impostor]
@@ -581,10 +606,12 @@ def _check_room(room: str | None) -> str | None:
 
 
 def _move_origin(action: Action) -> str:
-    return action.text[len("MOVE from "): action.text.index(" to ")]
+    return action.text[len("MOVE from ") : action.text.index(" to ")]
 
 
-_MOVE_ACTIONS = {room: tuple(act.move(room, n) for n in CORRIDOR_NEIGHBOURS[room]) for room in ROOMS}
+_MOVE_ACTIONS = {
+    room: tuple(act.move(room, n) for n in CORRIDOR_NEIGHBOURS[room]) for room in ROOMS
+}
 _VENT_ACTIONS = {room: tuple(act.vent(room, n) for n in VENT_NEIGHBOURS[room]) for room in ROOMS}
 _CALL_MEETING_ACTIONS = {room: act.call_meeting(room) for room in ROOMS}
 _TASK_ACTIONS = {spot: act.complete_task(spot) for spot in TASK_SPOTS}
@@ -599,6 +626,7 @@ def _vote_action(seat: int, name: str) -> Action:
 @functools.lru_cache(maxsize=256)
 def _kill_action(seat: int, name: str) -> Action:
     return act.kill(seat, name)
+
 
 _EFFECTS = {
     ActionKind.MOVE: Game._move,

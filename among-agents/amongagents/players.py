@@ -88,7 +88,9 @@ class PlayerSetup:
         allowed = {"color", "role", "identity", "tasks", "name"}
         unknown = sorted(set(values) - allowed)
         if unknown:
-            raise ConfigError(f"unknown scenario player key(s) {unknown}; allowed: {sorted(allowed)}")
+            raise ConfigError(
+                f"unknown scenario player key(s) {unknown}; allowed: {sorted(allowed)}"
+            )
         role = values.get("role", values.get("identity"))
         tasks = values.get("tasks")
         return cls(
@@ -160,7 +162,7 @@ class Dealer:
             )
         fill = [True] * missing + [False] * (len(open_seats) - missing)
         self.rng.shuffle(fill)
-        for seat, is_impostor in zip(open_seats, fill):
+        for seat, is_impostor in zip(open_seats, fill, strict=True):
             roles[seat] = is_impostor
         return [bool(r) for r in roles]
 
@@ -177,13 +179,13 @@ class Dealer:
         given = [None if s.tasks is None else _scenario_spots(s.tasks) for s in setups]
         taken: set[TaskSpot] = {
             spot
-            for spots, is_impostor in zip(given, impostor)
+            for spots, is_impostor in zip(given, impostor, strict=True)
             if spots is not None and not is_impostor
             for spot in spots
             if spot.type is not TaskType.COMMON
         }
         result: list[list[Task]] = []
-        for spots_given, is_impostor in zip(given, impostor):
+        for spots_given, is_impostor in zip(given, impostor, strict=True):
             if spots_given is not None:
                 spots = spots_given
             else:
@@ -197,16 +199,22 @@ class Dealer:
             result.append(self._task_objects(spots, is_impostor, shared))
         return result
 
-    def _draw_from_pool(self, task_type: TaskType, count: int, taken: set[TaskSpot]) -> list[TaskSpot]:
+    def _draw_from_pool(
+        self, task_type: TaskType, count: int, taken: set[TaskSpot]
+    ) -> list[TaskSpot]:
         if count == 0:
             return []
         candidates = [spot for spot in TASK_POOLS[task_type] if spot not in taken]
         if not candidates:
-            raise ConfigError(f"the {task_type.value} task pool ran out; lower num_{task_type.value}_tasks")
+            raise ConfigError(
+                f"the {task_type.value} task pool ran out; lower num_{task_type.value}_tasks"
+            )
         return [self.rng.choice(candidates) for _ in range(count)]
 
     @staticmethod
-    def _task_objects(spots: list[TaskSpot], is_impostor: bool, shared: dict[TaskSpot, Task]) -> list[Task]:
+    def _task_objects(
+        spots: list[TaskSpot], is_impostor: bool, shared: dict[TaskSpot, Task]
+    ) -> list[Task]:
         """Common tasks (and all of an impostor's) are private copies; shorts and longs are shared.
         A spot listed twice for one player is the same object, so doing it once advances both."""
         own: dict[TaskSpot, Task] = {}

@@ -14,7 +14,7 @@ from typing import Final, NamedTuple
 from amongagents.actions import Action
 
 
-class Phase(str, enum.Enum):
+class Phase(enum.StrEnum):
     TASK = "task"
     MEETING = "meeting"
 

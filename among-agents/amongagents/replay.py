@@ -28,7 +28,9 @@ def replay(log: Mapping[str, Any], *, upto: int | None = None) -> Game:
     for index, step in enumerate(steps[:upto] if upto is not None else steps):
         apply_logged_step(game, step, index, seeded=log.get("seed") is not None)
     if upto is None and "winner" in log and int(log["winner"]) != int(game.winner):
-        raise ReplayError(f"the log says winner {log['winner']}, the replay gives {int(game.winner)}")
+        raise ReplayError(
+            f"the log says winner {log['winner']}, the replay gives {int(game.winner)}"
+        )
     return game
 
 
@@ -43,7 +45,11 @@ def new_game_from_log(log: Mapping[str, Any]) -> Game:
     recorded = log.get("players")
     if recorded is not None:
         actual = [
-            {"color": p.color, "identity": p.identity, "tasks": [[t.spot.name, t.spot.room] for t in p.tasks]}
+            {
+                "color": p.color,
+                "identity": p.identity,
+                "tasks": [[t.spot.name, t.spot.room] for t in p.tasks],
+            }
             for p in game.players
         ]
         expected = [
@@ -59,7 +65,8 @@ def apply_logged_step(game: Game, step: Mapping[str, Any], index: int, *, seeded
     """Apply one logged step, checking the acting seat and any chance outcome."""
     if game.current_seat != step["player"]:
         raise ReplayError(
-            f"step {index}: the log has seat {step['player']} acting, the game has {game.current_seat}"
+            f"step {index}: the log has seat {step['player']} acting, "
+            f"the game has {game.current_seat}"
         )
     action = step["action"]
     room = step.get("monitor_room")
@@ -71,7 +78,9 @@ def apply_logged_step(game: Game, step: Mapping[str, Any], index: int, *, seeded
     except (IllegalActionError, GameOverError) as error:
         raise ReplayError(f"step {index}: {error}") from None
     if room is not None and game.steps[-1].monitor_room != room:
-        raise ReplayError(f"step {index}: the monitor showed {game.steps[-1].monitor_room}, the log {room}")
+        raise ReplayError(
+            f"step {index}: the monitor showed {game.steps[-1].monitor_room}, the log {room}"
+        )
 
 
 def write_jsonl(logs: list[Mapping[str, Any]], path: str | Path) -> None:

@@ -8,8 +8,9 @@ equally short routes with its graph library's search order, and the tables recor
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from types import MappingProxyType
-from typing import Final, Mapping
+from typing import Final
 
 ROOMS: Final[tuple[str, ...]] = (
     "Cafeteria",
@@ -174,7 +175,7 @@ def shortest_path(source: str, target: str, *, impostor: bool) -> tuple[str, ...
 MAP_SIZE: Final[tuple[int, int]] = (980, 561)
 ROOM_POLYGONS: Final[Mapping[str, tuple[tuple[int, int], ...]]] = MappingProxyType(
     {
-        room: tuple(zip(flat[0::2], flat[1::2]))
+        room: tuple(zip(flat[0::2], flat[1::2], strict=True))
         for room, flat in {
             "Cafeteria": (405, 50, 447, 7, 582, 7, 647, 70, 647, 195, 589, 250, 458, 250, 405, 198),
             "Weapons": (705, 107, 797, 107, 797, 163, 726, 163, 705, 147),

@@ -8,14 +8,15 @@ which instance a seeded draw picks.
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Final, Mapping, NamedTuple
+from typing import Final, NamedTuple
 
 from amongagents.skeld import ROOMS
 
 
-class TaskType(str, enum.Enum):
+class TaskType(enum.StrEnum):
     COMMON = "common"
     SHORT = "short"
     LONG = "long"

@@ -13,7 +13,15 @@ from typing import TYPE_CHECKING
 
 from amongagents.actions import Action, ActionKind
 from amongagents.config import GameConfig
-from amongagents.records import Clock, LocationInfo, MonitorReadout, Observation, OwnAction, Phase, SeenAction
+from amongagents.records import (
+    Clock,
+    LocationInfo,
+    MonitorReadout,
+    Observation,
+    OwnAction,
+    Phase,
+    SeenAction,
+)
 from amongagents.skeld import shortest_path
 
 if TYPE_CHECKING:
@@ -47,7 +55,8 @@ def phase_label(clock: Clock, config: GameConfig) -> str:
 def location_text(info: LocationInfo, names: Sequence[str], config: GameConfig) -> str:
     """A location message; the clock in it may be stale, as the reference's is."""
     present = ", ".join(
-        f"{names[seat]} (dead)" if dead else names[seat] for seat, dead in zip(info.occupants, info.dead)
+        f"{names[seat]} (dead)" if dead else names[seat]
+        for seat, dead in zip(info.occupants, info.dead, strict=True)
     )
     return (
         f"Game Time: {info.clock.timestep}/{config.max_timesteps}\n"
@@ -86,16 +95,18 @@ def observation_history_text(observations: Sequence[Observation], names: Sequenc
     if not observations:
         return "Observation history:\nNo observations have been made yet.\n\n"
     recent = observations[-HISTORY_WINDOW:]
-    lines = "".join(
-        f"{i}. {observation_text(o, names)}\n" for i, o in enumerate(recent, start=1)
-    )
+    lines = "".join(f"{i}. {observation_text(o, names)}\n" for i, o in enumerate(recent, start=1))
     return f"Observation history:\n{lines}\n"
 
 
 def own_action_text(entry: OwnAction) -> str:
     """A real task shows in full in one's own history; everything else as others saw it."""
     action = entry.action
-    shown = action.text if action.kind is ActionKind.COMPLETE_TASK and entry.clock.phase is Phase.TASK else action.observer_text
+    shown = (
+        action.text
+        if action.kind is ActionKind.COMPLETE_TASK and entry.clock.phase is Phase.TASK
+        else action.observer_text
+    )
     return f"Timestep {entry.clock.timestep}: {clock_tag(entry.clock, own=True)} {shown}"
 
 
@@ -124,7 +135,9 @@ def path_text(location: str, room: str, impostor: bool) -> str:
 
 
 def available_actions_text(legal: Sequence[Action]) -> str:
-    return "Available actions:\n" + "".join(f"{i}. {a.text}\n" for i, a in enumerate(legal, start=1))
+    return "Available actions:\n" + "".join(
+        f"{i}. {a.text}\n" for i, a in enumerate(legal, start=1)
+    )
 
 
 def information_block(game: Game, seat: int) -> str:

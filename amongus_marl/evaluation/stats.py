@@ -89,7 +89,9 @@ def summarize(results: Sequence[GameResult]) -> dict[str, Any]:
             total["decisions"] += counts["decisions"]
             total["fallbacks"] += counts["fallbacks"]
     for total in fallbacks.values():
-        total["fallback_rate"] = total["fallbacks"] / total["decisions"] if total["decisions"] else 0.0
+        total["fallback_rate"] = (
+            total["fallbacks"] / total["decisions"] if total["decisions"] else 0.0
+        )
     return {
         "fallbacks": fallbacks,
         "games": games,

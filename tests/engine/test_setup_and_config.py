@@ -158,7 +158,9 @@ def test_a_game_config_is_validated_when_built_directly() -> None:
         GameConfig(num_players=13)
 
 
-@pytest.mark.parametrize("pool_key, counts", [("num_long_tasks", range(12)), ("num_short_tasks", range(23))])
+@pytest.mark.parametrize(
+    "pool_key, counts", [("num_long_tasks", range(12)), ("num_short_tasks", range(23))]
+)
 def test_a_config_either_fails_validation_or_sets_up_for_every_seed(
     pool_key: str, counts: range
 ) -> None:
@@ -180,7 +182,9 @@ def test_a_config_either_fails_validation_or_sets_up_for_every_seed(
                     Game(values, seed=seed)
                 except ConfigError:
                     failing.append((players, count, seed))
-    assert failing == [], f"accepted configs that cannot be set up (players, {pool_key}, seed): {failing}"
+    assert failing == [], (
+        f"accepted configs that cannot be set up (players, {pool_key}, seed): {failing}"
+    )
 
 
 # ---------------------------------------------------------------------- seeding
