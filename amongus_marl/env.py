@@ -68,6 +68,7 @@ from amongus_marl.policies.base import AgentView
 from amongus_marl.rewards import RewardConfig
 
 OBS_MODES: Final[tuple[str, ...]] = ("vector", "text")
+RENDER_MODES: Final[tuple[str, ...]] = ("human", "ansi", "rgb_array")
 ILLEGAL_ACTION_MODES: Final[tuple[str, ...]] = ("raise", "penalize")
 #: Characters a text observation may contain (free speech is folded to these).
 TEXT_CHARSET: Final[str] = "".join(c for c in string.printable if c not in "\t\r\x0b\x0c")
@@ -98,7 +99,7 @@ class raw_env(AECEnv):  # noqa: N801 - PettingZoo's naming convention for the ba
 
     metadata = {
         "name": "amongus_v0",
-        "render_modes": ["human", "ansi", "rgb_array"],
+        "render_modes": list(RENDER_MODES),
         "is_parallelizable": False,
         "render_fps": 2,
     }
@@ -119,8 +120,8 @@ class raw_env(AECEnv):  # noqa: N801 - PettingZoo's naming convention for the ba
             raise ValueError(
                 f"illegal_action must be one of {ILLEGAL_ACTION_MODES}, got {illegal_action!r}"
             )
-        if render_mode is not None and render_mode not in self.metadata["render_modes"]:
-            raise ValueError(f"render_mode must be one of {self.metadata['render_modes']} or None")
+        if render_mode is not None and render_mode not in RENDER_MODES:
+            raise ValueError(f"render_mode must be one of {RENDER_MODES} or None")
         self.game_config = resolve_config(config)
         self.obs_mode = obs_mode
         self.mask_in_info = bool(mask_in_info)

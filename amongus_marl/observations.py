@@ -153,7 +153,7 @@ class VectorObserver:
                 if type(record) is SeenAction:
                     self._fold_seen(record)
                 else:
-                    self._fold_monitor(record)
+                    self._fold_monitor(record)  # type: ignore[arg-type]  # the only other kind
             self._seen_observations = len(player.observations)
         if len(player.action_history) > self._seen_actions:
             for entry in player.action_history[self._seen_actions :]:

@@ -271,6 +271,7 @@ class Game:
         message and ``VIEW MONITOR <room>`` names the watched room. ``Action`` objects are matched
         by kind and text, with free SPEAK messages and monitor rooms.
         """
+        legal: Sequence[Action]
         if seat is None or seat == self.current_seat:
             legal = self.current_legal_actions
         else:

@@ -230,7 +230,7 @@ class Dealer:
 
 def parse_scenario(scenario: Scenario, num_players: int) -> list[PlayerSetup]:
     if isinstance(scenario, Mapping):
-        scenario = scenario.get("players", ())  # type: ignore[assignment]
+        scenario = scenario.get("players", ())
     setups = [s if isinstance(s, PlayerSetup) else PlayerSetup.from_dict(s) for s in scenario]
     if len(setups) != num_players:
         raise ConfigError(f"scenario lists {len(setups)} players but num_players is {num_players}")
