@@ -1,0 +1,377 @@
+"""Server throughput: K concurrent WebSocket clients playing full games, against a reference.
+
+For K in 1, 8 and 64 clients, each client plays whole games over ``/ws`` with random legal moves
+(the other seats: random policies by default, ``--policies heuristic`` for the scripted ones) and
+the run reports seat-steps/s and the p50/p99 latency of one step (send to reply). Then it opens
+``--sessions`` idle sessions at once (each with a game started) and reports the server's resident
+memory per open session (RSS after minus RSS before, over the count).
+
+The reference is a trivial echo environment served by openenv-core's own server
+(``create_fastapi_app``), measured the same way in the same run: it is the protocol's floor. Both
+servers are separate processes on 127.0.0.1 with the same uvicorn transport settings; the clients
+share this process.
+
+Targets: at 1 and 8 clients at least the echo server's steps/s; p99 below 50 ms at 64 clients;
+1,000 open sessions at most 100 MB above idle.
+
+    python benchmarks/server_throughput.py [--seconds 8] [--clients 1,8,64] [--sessions 1000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import httpx
+from websockets.asyncio.client import ClientConnection, connect
+
+ROOT = Path(__file__).resolve().parent.parent
+TARGET_P99_MS = 50.0
+TARGET_SESSION_MB = 100.0
+
+
+# ----------------------------------------------------------------------------- the echo reference
+def serve_echo(port: int, max_sessions: int) -> None:
+    """The reference: an echo environment on openenv-core's own server helpers."""
+    from uuid import uuid4
+
+    import uvicorn
+    from openenv.core.env_server.http_server import create_fastapi_app
+    from openenv.core.env_server.interfaces import Environment
+    from openenv.core.env_server.types import Action, Observation, State
+
+    class EchoAction(Action):
+        message: str
+
+    class EchoObservation(Observation):
+        echoed_message: str
+
+    class EchoEnvironment(Environment):
+        SUPPORTS_CONCURRENT_SESSIONS = True
+
+        def __init__(self) -> None:
+            super().__init__()
+            self._state = State(episode_id=str(uuid4()), step_count=0)
+
+        def reset(
+            self, seed: int | None = None, episode_id: str | None = None, **kwargs: Any
+        ) -> EchoObservation:
+            self._state = State(episode_id=episode_id or str(uuid4()), step_count=0)
+            return EchoObservation(echoed_message="ready", reward=0.0)
+
+        def step(
+            self, action: EchoAction, timeout_s: float | None = None, **kwargs: Any
+        ) -> EchoObservation:
+            self._state.step_count += 1
+            return EchoObservation(echoed_message=action.message, reward=0.0)
+
+        @property
+        def state(self) -> State:
+            return self._state
+
+    app = create_fastapi_app(
+        EchoEnvironment, EchoAction, EchoObservation, max_concurrent_envs=max_sessions
+    )
+    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", ws_per_message_deflate=False)
+
+
+# ------------------------------------------------------------------------------------ processes
+@dataclass
+class Server:
+    name: str
+    process: subprocess.Popen[bytes]
+    port: int
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def ws_url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}/ws"
+
+    def rss_mb(self) -> float:
+        for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+        raise RuntimeError("no VmRSS")
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def start(name: str, command: list[str], env: dict[str, str], port: int) -> Server:
+    process = subprocess.Popen(
+        command, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
+    server = Server(name, process, port)
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            if httpx.get(f"{server.url}/health", timeout=1).status_code == 200:
+                return server
+        except httpx.HTTPError:
+            pass
+        if process.poll() is not None:
+            raise RuntimeError(
+                f"{name} server exited: {process.stderr.read().decode() if process.stderr else ''}"
+            )
+        if time.monotonic() > deadline:
+            server.stop()
+            raise RuntimeError(f"{name} server did not start")
+        time.sleep(0.1)
+
+
+def server_env(sessions: int) -> dict[str, str]:
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join(
+            [str(ROOT / "among-agents"), str(ROOT), os.environ.get("PYTHONPATH", "")]
+        ),
+    }
+    env.update(AMONGUS_MAX_SESSIONS=str(sessions + 100), AMONGUS_SESSION_TIMEOUT_S="3600")
+    return env
+
+
+def start_ours(sessions: int) -> Server:
+    port = free_port()
+    command = [
+        sys.executable,
+        "-m",
+        "openenv_facade",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--log-level",
+        "warning",
+    ]
+    return start("amongus", command, server_env(sessions), port)
+
+
+def start_echo(sessions: int) -> Server:
+    port = free_port()
+    command = [
+        sys.executable,
+        __file__,
+        "--serve-echo",
+        str(port),
+        "--sessions",
+        str(sessions + 100),
+    ]
+    return start("echo (openenv-core)", command, server_env(sessions), port)
+
+
+# --------------------------------------------------------------------------------------- clients
+async def request(ws: ClientConnection, message: dict[str, Any]) -> dict[str, Any]:
+    await ws.send(json.dumps(message))
+    reply: dict[str, Any] = json.loads(await ws.recv())
+    if reply.get("type") == "error":
+        raise RuntimeError(f"server error: {reply['data']}")
+    return reply
+
+
+Player = Callable[[ClientConnection, float, list[float], random.Random], Awaitable[int]]
+
+
+def game_player(policies: dict[str, str]) -> Player:
+    async def play(
+        ws: ClientConnection, deadline: float, latencies: list[float], rng: random.Random
+    ) -> int:
+        steps = 0
+        while time.perf_counter() < deadline:
+            reply = await request(
+                ws, {"type": "reset", "data": {"seed": rng.getrandbits(32), "policies": policies}}
+            )
+            while not reply["data"]["done"] and time.perf_counter() < deadline:
+                action = rng.choice(reply["data"]["observation"]["legal_actions"])
+                started = time.perf_counter()
+                reply = await request(ws, {"type": "step", "data": action})
+                latencies.append(time.perf_counter() - started)
+                steps += 1
+        return steps
+
+    return play
+
+
+async def echo_player(
+    ws: ClientConnection, deadline: float, latencies: list[float], rng: random.Random
+) -> int:
+    steps = 0
+    await request(ws, {"type": "reset", "data": {}})
+    while time.perf_counter() < deadline:
+        started = time.perf_counter()
+        await request(ws, {"type": "step", "data": {"message": "hello"}})
+        latencies.append(time.perf_counter() - started)
+        steps += 1
+    return steps
+
+
+@dataclass
+class Throughput:
+    steps_per_s: float
+    p50_ms: float
+    p99_ms: float
+
+
+async def measure(url: str, clients: int, seconds: float, player: Player) -> Throughput:
+    connections = [await connect(url, max_size=None, compression=None) for _ in range(clients)]
+    latencies: list[float] = []
+    try:
+        started = time.perf_counter()
+        deadline = started + seconds
+        counts = await asyncio.gather(
+            *(player(ws, deadline, latencies, random.Random(i)) for i, ws in enumerate(connections))
+        )
+        elapsed = time.perf_counter() - started
+    finally:
+        for ws in connections:
+            await ws.close()
+    cuts = statistics.quantiles(latencies, n=100)
+    return Throughput(sum(counts) / elapsed, cuts[49] * 1000, cuts[98] * 1000)
+
+
+async def open_sessions(server: Server, count: int, reset: dict[str, Any]) -> tuple[float, float]:
+    """RSS (MB) before and with ``count`` sessions open, each after one reset."""
+    await asyncio.sleep(0.5)
+    before = server.rss_mb()
+    connections: list[ClientConnection] = []
+    try:
+        for _ in range(count):
+            ws = await connect(server.ws_url, max_size=None, compression=None, open_timeout=60)
+            connections.append(ws)
+            await request(ws, {"type": "reset", "data": reset})
+        await asyncio.sleep(1.0)
+        after = server.rss_mb()
+    finally:
+        await asyncio.gather(*(ws.close() for ws in connections), return_exceptions=True)
+    return before, after
+
+
+# ------------------------------------------------------------------------------------------ main
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--seconds", type=float, default=8.0, help="length of each throughput run")
+    parser.add_argument("--clients", default="1,8,64", help="comma-separated client counts")
+    parser.add_argument(
+        "--sessions", type=int, default=1000, help="idle sessions for the memory figure"
+    )
+    parser.add_argument(
+        "--policies",
+        default="random",
+        choices=["random", "heuristic"],
+        help="the other seats' policy",
+    )
+    parser.add_argument("--serve-echo", type=int, metavar="PORT", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.serve_echo:
+        serve_echo(args.serve_echo, args.sessions)
+        return
+    policies = {"impostor": args.policies, "crewmate": args.policies}
+    asyncio.run(
+        run([int(k) for k in args.clients.split(",")], args.seconds, args.sessions, policies)
+    )
+
+
+async def with_server(
+    starter: Callable[[int], Server], sessions: int, job: Callable[[Server], Awaitable[Any]]
+) -> Any:
+    """Run ``job`` against a fresh server process, then stop it. Each measurement gets its own
+    process: openenv-core 0.3.0's server stopped answering after 64 sessions closed at once."""
+    server = starter(sessions)
+    try:
+        return await job(server)
+    finally:
+        server.stop()
+
+
+async def run(
+    client_counts: list[int], seconds: float, sessions: int, policies: dict[str, str]
+) -> None:
+    play = game_player(policies)
+
+    async def throughput(server: Server, clients: int, player: Player) -> Throughput:
+        await measure(server.ws_url, 2, 1.0, player)  # warm-up: imports, caches, first games
+        return await measure(server.ws_url, clients, seconds, player)
+
+    async def idle_sessions(
+        server: Server, player: Player, reset: dict[str, Any]
+    ) -> tuple[float, float]:
+        await measure(server.ws_url, 2, 1.0, player)  # the same warm-up, so "idle" is comparable
+        return await open_sessions(server, sessions, reset)
+
+    cpus = os.cpu_count()
+    print(f"other seats: {policies['impostor']} policies; {cpus} CPUs; {seconds:g} s per run")
+    print(f"{'clients':>7} {'server':<20} {'steps/s':>10} {'p50 ms':>8} {'p99 ms':>8}")
+    verdicts: list[str] = []
+    for clients in client_counts:
+        reference = await with_server(
+            start_echo, clients, partial(throughput, clients=clients, player=echo_player)
+        )
+        result = await with_server(
+            start_ours, clients, partial(throughput, clients=clients, player=play)
+        )
+        for name, t in (("echo (openenv-core)", reference), ("amongus", result)):
+            print(
+                f"{clients:>7} {name:<20} {t.steps_per_s:>10,.0f} {t.p50_ms:>8.2f} {t.p99_ms:>8.2f}"
+            )
+        if clients in (1, 8):
+            ratio = result.steps_per_s / reference.steps_per_s
+            verdict = "meets" if ratio >= 1 else "MISSES"
+            verdicts.append(
+                f"{clients} client(s): {ratio:.2f}x the echo server's steps/s ({verdict} >= 1x)"
+            )
+        if clients == 64:
+            verdict = "meets" if result.p99_ms < TARGET_P99_MS else "MISSES"
+            verdicts.append(
+                f"64 clients: p99 {result.p99_ms:.1f} ms ({verdict} < {TARGET_P99_MS:g} ms)"
+            )
+
+    print(f"\n{sessions} idle open sessions (each after one reset):")
+    print(f"{'server':<20} {'RSS idle MB':>12} {'RSS open MB':>12} {'KB/session':>11}")
+    servers: tuple[tuple[str, Callable[[int], Server], Player, dict[str, Any]], ...] = (
+        ("echo (openenv-core)", start_echo, echo_player, {}),
+        ("amongus", start_ours, play, {"policies": policies}),
+    )
+    for name, starter, player, reset in servers:
+        before, after = await with_server(
+            starter, sessions, partial(idle_sessions, player=player, reset=reset)
+        )
+        per_session = (after - before) * 1024 / sessions
+        print(f"{name:<20} {before:>12.1f} {after:>12.1f} {per_session:>11.1f}")
+        if starter is start_ours:
+            limit = TARGET_SESSION_MB * sessions / 1000
+            verdict = "meets" if after - before <= limit else "MISSES"
+            growth = after - before
+            verdicts.append(
+                f"{sessions} sessions: {growth:.1f} MB above idle ({verdict} <= {limit:g} MB)"
+            )
+    print("\n" + "\n".join(verdicts))
+
+
+if __name__ == "__main__":
+    main()

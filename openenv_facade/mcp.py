@@ -1,0 +1,378 @@
+"""MCP tools for the seat's moves, and the JSON-RPC 2.0 dispatcher behind ``/mcp``.
+
+The tools are the moves a seat can make (move, vent, task, kill, report, call_meeting, talk,
+vote, monitor), each with a JSON Schema for its arguments. Calling one plays that move for the
+session's seat, exactly like a ``step`` with the matching ``GameAction``, and returns the
+resulting observation. Simulation control (reset, step, state, close) is never a tool.
+
+Methods: ``initialize``, ``ping``, ``tools/list``, ``tools/call``, and OpenEnv's
+``openenv/session/create`` (a new session, whose game starts at once; its params are reset
+arguments) and ``openenv/session/close``. Over HTTP a ``tools/call`` names its session with
+``params.session_id``; on a ``/ws`` connection the connection's own session is used.
+
+Errors follow JSON-RPC: a malformed request, an unknown method or tool, or arguments that do not
+fit the tool's schema get an error object and change nothing. A well-formed move the game does
+not allow now is a tool-level failure: the result has ``isError: true`` and the observation's
+``error`` says why (the game is unchanged, as for a ``step``).
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Final
+
+from pydantic import BaseModel, ValidationError
+
+from amongagents.skeld import ROOMS
+from openenv_facade.models import (
+    GameAction,
+    GameObservation,
+    JsonRpcRequest,
+    KillArguments,
+    MonitorArguments,
+    MoveArguments,
+    NoArguments,
+    ResetParams,
+    TalkArguments,
+    TaskArguments,
+    VentArguments,
+    VoteArguments,
+)
+from openenv_facade.registry import CapacityError, SessionRegistry, SessionSlot
+from openenv_facade.session import RequestError, SessionError
+
+PROTOCOL_VERSION: Final[str] = "2025-06-18"
+SIMULATION_CONTROL: Final[frozenset[str]] = frozenset({"reset", "step", "state", "close"})
+
+PARSE_ERROR: Final[int] = -32700
+INVALID_REQUEST: Final[int] = -32600
+METHOD_NOT_FOUND: Final[int] = -32601
+INVALID_PARAMS: Final[int] = -32602
+INTERNAL_ERROR: Final[int] = -32603
+SERVER_ERROR: Final[int] = -32000
+
+
+class RpcError(Exception):
+    def __init__(self, code: int, message: str, data: Any = None) -> None:
+        super().__init__(message)
+        self.code, self.message, self.data = code, message, data
+
+
+# ------------------------------------------------------------------------------------------ tools
+@dataclass(frozen=True, slots=True)
+class Tool:
+    name: str
+    description: str
+    arguments: type[BaseModel]
+    to_action: Callable[[Any], GameAction]
+
+    def input_schema(self) -> dict[str, Any]:
+        schema = self.arguments.model_json_schema()
+        schema.pop("title", None)
+        for prop in schema.get("properties", {}).values():
+            prop.pop("title", None)
+        for field in ("room",):
+            prop = schema.get("properties", {}).get(field)
+            if prop is None:
+                continue
+            if "anyOf" in prop:  # optional room: the string branch names the rooms
+                for branch in prop["anyOf"]:
+                    if branch.get("type") == "string":
+                        branch["enum"] = list(ROOMS)
+            else:
+                prop["enum"] = list(ROOMS)
+        return schema
+
+    def spec(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "description": self.description,
+            "inputSchema": self.input_schema(),
+        }
+
+
+TOOLS: Final[tuple[Tool, ...]] = (
+    Tool(
+        "move",
+        "Walk to an adjacent room (task phase).",
+        MoveArguments,
+        lambda a: GameAction(type="move", target=a.room),
+    ),
+    Tool(
+        "vent",
+        "Travel through a vent to a connected room (impostors, task phase).",
+        VentArguments,
+        lambda a: GameAction(type="vent", target=a.room),
+    ),
+    Tool(
+        "task",
+        "Work on one of your tasks in this room (impostors fake theirs).",
+        TaskArguments,
+        lambda a: GameAction(type="task", target=a.task),
+    ),
+    Tool(
+        "kill",
+        "Kill a crewmate in your room (impostors, when the kill cooldown is over).",
+        KillArguments,
+        lambda a: GameAction(type="kill", target=a.player),
+    ),
+    Tool(
+        "report",
+        "Report a body in your room, which starts a meeting.",
+        NoArguments,
+        lambda a: GameAction(type="report"),
+    ),
+    Tool(
+        "call_meeting",
+        "Press the emergency button (Cafeteria) or report a body here; starts a meeting.",
+        NoArguments,
+        lambda a: GameAction(type="call_meeting"),
+    ),
+    Tool(
+        "talk",
+        "Say something in a meeting's discussion round.",
+        TalkArguments,
+        lambda a: GameAction(type="talk", target=a.message),
+    ),
+    Tool(
+        "vote",
+        "Vote to eject a living player (meeting, voting round).",
+        VoteArguments,
+        lambda a: GameAction(type="vote", target=a.player),
+    ),
+    Tool(
+        "monitor",
+        "Watch a room on the Security monitor (from Security).",
+        MonitorArguments,
+        lambda a: GameAction(type="monitor", target=a.room),
+    ),
+)
+TOOLS_BY_NAME: Final[dict[str, Tool]] = {tool.name: tool for tool in TOOLS}
+assert not SIMULATION_CONTROL & set(TOOLS_BY_NAME), "simulation control must never be a tool"
+_TOOL_SPECS: Final[list[dict[str, Any]]] = [tool.spec() for tool in TOOLS]
+
+
+def tool_specs() -> list[dict[str, Any]]:
+    return copy.deepcopy(_TOOL_SPECS)  # a copy callers may change
+
+
+# ------------------------------------------------------------------------------------- rendering
+def observation_payload(observation: GameObservation) -> dict[str, Any]:
+    """The wire form of an observation: ``{"observation", "reward", "done"}``."""
+    return {
+        "observation": observation.model_dump(mode="json", exclude=ENVELOPE_FIELDS),
+        "reward": observation.reward,
+        "done": observation.done,
+    }
+
+
+ENVELOPE_FIELDS: Final[set[str]] = {"reward", "done", "metadata"}
+
+
+def observation_text(observation: GameObservation) -> str:
+    """The observation as one text, for an LLM reading a tool result."""
+    parts: list[str] = []
+    if observation.error:
+        parts.append(f"Your action was refused (nothing changed): {observation.error}")
+    if observation.events:
+        parts.append(
+            "Since your last action:\n" + "\n".join(f"- {line}" for line in observation.events)
+        )
+    if observation.done:
+        parts.append(
+            f"The game is over: {observation.game_status} Your reward: {observation.reward}."
+        )
+    parts.append(observation.prompt)
+    return "\n\n".join(parts)
+
+
+def tool_result(observation: GameObservation) -> dict[str, Any]:
+    return {
+        "content": [{"type": "text", "text": observation_text(observation)}],
+        "structuredContent": observation_payload(observation),
+        "isError": observation.error is not None,
+    }
+
+
+# ------------------------------------------------------------------------------------ dispatcher
+class McpDispatcher:
+    """Answers JSON-RPC requests for HTTP ``/mcp`` (``slot`` None) or for one ``/ws`` session."""
+
+    def __init__(self, registry: SessionRegistry) -> None:
+        self.registry = registry
+        self._methods: dict[str, Callable[[JsonRpcRequest, SessionSlot | None], Any]] = {
+            "initialize": self._initialize,
+            "ping": lambda request, slot: {},
+            "tools/list": self._tools_list,
+            "tools/call": self._tools_call,
+            "openenv/session/create": self._session_create,
+            "openenv/session/close": self._session_close,
+        }
+
+    def handle_text(self, text: str | bytes, slot: SessionSlot | None) -> dict[str, Any]:
+        try:
+            payload = json.loads(text)
+        except (ValueError, UnicodeDecodeError) as exc:
+            return error_response(None, PARSE_ERROR, f"Parse error: {exc}")
+        return self.handle(payload, slot)
+
+    def handle(self, payload: Any, slot: SessionSlot | None) -> dict[str, Any]:
+        if isinstance(payload, list):
+            return error_response(
+                None, INVALID_REQUEST, "Invalid Request: batch requests are not supported"
+            )
+        request_id = _request_id(payload)
+        try:
+            request = JsonRpcRequest.model_validate(payload)
+        except ValidationError as exc:
+            return error_response(request_id, INVALID_REQUEST, "Invalid Request", _errors(exc))
+        method = self._methods.get(request.method)
+        if method is None:
+            return error_response(
+                request.id,
+                METHOD_NOT_FOUND,
+                f"Method not found: {request.method!r}; methods: {', '.join(self._methods)}",
+            )
+        try:
+            result = method(request, slot)
+        except RpcError as exc:
+            return error_response(request.id, exc.code, exc.message, exc.data)
+        return {"jsonrpc": "2.0", "id": request.id, "result": result}
+
+    # -------------------------------------------------------------------------- methods
+    def _initialize(self, request: JsonRpcRequest, slot: SessionSlot | None) -> dict[str, Any]:
+        return {
+            "protocolVersion": PROTOCOL_VERSION,
+            "capabilities": {"tools": {"listChanged": False}},
+            "serverInfo": {"name": "amongus", "version": _version()},
+        }
+
+    def _tools_list(self, request: JsonRpcRequest, slot: SessionSlot | None) -> dict[str, Any]:
+        session_id = request.params.get("session_id")
+        if session_id is not None and slot is None:
+            self._http_slot(session_id)  # an unknown session is an error; a known one is touched
+        return {"tools": tool_specs()}
+
+    def _tools_call(self, request: JsonRpcRequest, slot: SessionSlot | None) -> dict[str, Any]:
+        params = request.params
+        unknown = sorted(set(params) - {"name", "arguments", "session_id", "_meta"})
+        if unknown:
+            raise RpcError(INVALID_PARAMS, f"Invalid params: unknown key(s) {unknown}")
+        name = params.get("name")
+        tool = TOOLS_BY_NAME.get(name) if isinstance(name, str) else None
+        if tool is None:
+            raise RpcError(
+                INVALID_PARAMS, f"Unknown tool {name!r}; tools: {', '.join(TOOLS_BY_NAME)}"
+            )
+        arguments = params.get("arguments", {})
+        if arguments is None:
+            arguments = {}
+        if not isinstance(arguments, dict):
+            raise RpcError(INVALID_PARAMS, "Invalid params: 'arguments' must be an object")
+        try:
+            parsed = tool.arguments.model_validate(arguments)
+        except ValidationError as exc:
+            raise RpcError(
+                INVALID_PARAMS, f"Invalid arguments for tool {tool.name!r}", _errors(exc)
+            ) from None
+        room = getattr(parsed, "room", None)
+        if room is not None and room not in ROOMS:  # the schema's enum, which pydantic cannot see
+            raise RpcError(
+                INVALID_PARAMS,
+                f"Invalid arguments for tool {tool.name!r}: room {room!r} is not one of "
+                + ", ".join(ROOMS),
+                [{"loc": ["room"], "msg": "not a room of the Skeld", "type": "enum"}],
+            )
+        target = self._call_slot(params.get("session_id"), slot)
+        try:
+            observation = target.session.step(tool.to_action(parsed))
+        except SessionError as exc:
+            raise RpcError(SERVER_ERROR, str(exc), {"code": exc.code}) from None
+        target.touch()
+        return tool_result(observation)
+
+    def _session_create(self, request: JsonRpcRequest, slot: SessionSlot | None) -> dict[str, Any]:
+        if slot is not None:
+            return {"session_id": slot.id}
+        try:
+            params = ResetParams.model_validate(request.params)
+        except ValidationError as exc:
+            raise RpcError(
+                INVALID_PARAMS, "Invalid params: reset arguments", _errors(exc)
+            ) from None
+        try:
+            created = self.registry.open("http")
+        except CapacityError as exc:
+            raise RpcError(SERVER_ERROR, str(exc), exc.data()) from None
+        try:
+            observation = created.session.reset(params)
+        except RequestError as exc:
+            self.registry.close(created.id)
+            raise RpcError(INVALID_PARAMS, str(exc), {"code": exc.code}) from None
+        return {"session_id": created.id, **observation_payload(observation)}
+
+    def _session_close(self, request: JsonRpcRequest, slot: SessionSlot | None) -> dict[str, Any]:
+        session_id = request.params.get("session_id")
+        if not isinstance(session_id, str) or not session_id:
+            raise RpcError(INVALID_PARAMS, "Invalid params: 'session_id' is required")
+        if slot is not None and session_id == slot.id:
+            raise RpcError(
+                INVALID_REQUEST,
+                "a WebSocket's own session closes with a 'close' message, not over MCP",
+            )
+        self._http_slot(session_id)
+        self.registry.close(session_id)
+        return {"session_id": session_id, "closed": True}
+
+    # -------------------------------------------------------------------------- helpers
+    def _http_slot(self, session_id: Any) -> SessionSlot:
+        found = self.registry.get(session_id, "http") if isinstance(session_id, str) else None
+        if found is None:
+            raise RpcError(INVALID_PARAMS, f"Unknown session_id: {session_id!r}")
+        found.touch()
+        return found
+
+    def _call_slot(self, session_id: Any, slot: SessionSlot | None) -> SessionSlot:
+        if slot is not None:
+            if session_id is not None and session_id != slot.id:
+                raise RpcError(
+                    INVALID_PARAMS, "on a WebSocket, tools act for the connection's own session"
+                )
+            return slot
+        if session_id is None:
+            raise RpcError(
+                INVALID_PARAMS,
+                "tools/call over HTTP needs params.session_id (from openenv/session/create)",
+            )
+        return self._http_slot(session_id)
+
+
+def error_response(request_id: Any, code: int, message: str, data: Any = None) -> dict[str, Any]:
+    error: dict[str, Any] = {"code": code, "message": message}
+    if data is not None:
+        error["data"] = data
+    return {"jsonrpc": "2.0", "id": request_id, "error": error}
+
+
+def _request_id(payload: Any) -> str | int | None:
+    if isinstance(payload, dict):
+        value = payload.get("id")
+        if isinstance(value, (str, int)) and not isinstance(value, bool):
+            return value
+    return None
+
+
+def _errors(exc: ValidationError) -> list[dict[str, Any]]:
+    return [
+        {"loc": list(err["loc"]), "msg": err["msg"], "type": err["type"]}
+        for err in exc.errors(include_url=False, include_context=False, include_input=False)
+    ]
+
+
+def _version() -> str:
+    from openenv_facade import __version__
+
+    return __version__

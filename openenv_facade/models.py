@@ -1,0 +1,336 @@
+"""Wire types of the Among Us OpenEnv server: every payload a client sends or receives.
+
+All models are strict (unknown fields are rejected), so a typo in a request is an error rather
+than a silently ignored field. This module imports nothing from the engine, the environment or
+the server, so the client can use it without installing either.
+
+Messages on ``/ws`` (one JSON text frame each; see ``docs`` of the server for the full protocol):
+
+    client -> server   {"type": "reset", "data": ResetParams}
+                       {"type": "step", "data": GameAction}
+                       {"type": "state"} | {"type": "close"}
+                       {"type": "mcp", "data": <JSON-RPC 2.0 request>}
+    server -> client   {"type": "observation",
+                        "data": {"observation": ..., "reward": ..., "done": ...}}
+                       {"type": "state", "data": GameState}
+                       {"type": "error", "data": {"message": ..., "code": ErrorCode}}
+                       {"type": "mcp", "data": <JSON-RPC 2.0 response>}
+
+As in OpenEnv, the ``observation`` of an observation reply holds the ``GameObservation`` fields
+except ``reward``, ``done`` and ``metadata``; ``reward`` and ``done`` travel beside it.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any, Final, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_serializer, model_validator
+
+#: The moves a seat can make, as ``GameAction.type``.
+ACTION_TYPES: Final[tuple[str, ...]] = (
+    "move",
+    "vent",
+    "task",
+    "kill",
+    "report",
+    "call_meeting",
+    "talk",
+    "vote",
+    "monitor",
+)
+ActionType = Literal[
+    "move", "vent", "task", "kill", "report", "call_meeting", "talk", "vote", "monitor"
+]
+Role = Literal["crewmate", "impostor"]
+PhaseName = Literal["not_started", "task", "discussion", "voting", "game_over"]
+
+#: Longest accepted ``target`` or ``raw`` text (speech is cut to 500 characters by the game).
+MAX_ACTION_TEXT: Final[int] = 2_000
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ErrorCode(StrEnum):
+    """Codes of ``error`` replies (the OpenEnv reference server's codes)."""
+
+    INVALID_JSON = "INVALID_JSON"
+    UNKNOWN_TYPE = "UNKNOWN_TYPE"
+    VALIDATION_ERROR = "VALIDATION_ERROR"
+    EXECUTION_ERROR = "EXECUTION_ERROR"
+    CAPACITY_REACHED = "CAPACITY_REACHED"
+    FACTORY_ERROR = "FACTORY_ERROR"
+    SESSION_ERROR = "SESSION_ERROR"
+
+
+# ---------------------------------------------------------------------------------------- actions
+class GameAction(_Strict):
+    """One move of the client's seat: a ``type`` with an optional ``target``, or a ``raw`` 7vik
+    action string such as ``"MOVE from Cafeteria to Admin"``.
+
+    ``target`` is a room for move, vent and monitor (monitor without a target watches a room the
+    game draws); a player colour or name (``"blue"`` or ``"Player 2: blue"``) for kill and vote;
+    the task name for task (optional when only one task can be done here); the message for talk
+    (default ``"..."``). report and call_meeting take no target.
+    """
+
+    type: ActionType | None = Field(
+        default=None, description="the kind of move; omit when sending raw"
+    )
+    target: str | None = Field(
+        default=None,
+        max_length=MAX_ACTION_TEXT,
+        description="room, player colour or name, task name, or the message to say",
+    )
+    raw: str | None = Field(
+        default=None,
+        max_length=MAX_ACTION_TEXT,
+        description="a 7vik action string, used instead of type/target",
+    )
+    metadata: dict[str, Any] = Field(
+        default_factory=dict, description="ignored by the game; echoed nowhere"
+    )
+
+    @model_validator(mode="after")
+    def _type_or_raw(self) -> GameAction:
+        if (self.type is None) == (self.raw is None):
+            raise ValueError("give exactly one of 'type' (with an optional 'target') or 'raw'")
+        if self.raw is not None and self.target is not None:
+            raise ValueError("'target' goes with 'type', not with 'raw'")
+        return self
+
+
+# ----------------------------------------------------------------------------------- observations
+class VisiblePlayer(_Strict):
+    """Someone in the seat's room according to its latest location message."""
+
+    name: str = Field(description='e.g. "Player 2: blue"')
+    color: str
+    dead: bool = Field(description="a body lying in the room")
+
+
+class TaskStatus(_Strict):
+    """One of the seat's assigned tasks (an impostor's are the tasks it can fake)."""
+
+    task: str
+    room: str
+    kind: Literal["common", "short", "long"]
+    completed: bool
+    progress: float = Field(ge=0.0, le=1.0)
+
+
+class GameObservation(_Strict):
+    """What the client's seat perceives when it is its turn again (or when the game ends)."""
+
+    done: bool = Field(default=False, description="the game is over")
+    reward: float | None = Field(
+        default=None, description="the seat's reward since its previous action"
+    )
+    metadata: dict[str, Any] = Field(
+        default_factory=dict, description="not sent on the wire (OpenEnv convention)"
+    )
+
+    seat: int = Field(description="the client's seat index (agent player_<seat>)")
+    name: str = Field(description='the seat\'s player name, e.g. "Player 3: green"')
+    role: Role
+    alive: bool
+    phase: PhaseName
+    timestep: int
+    location: str
+    visible_players: list[VisiblePlayer] = Field(
+        description="other players and bodies in the seat's room"
+    )
+    internal_monologue: str = Field(description="what the seat privately knows about itself")
+    chat_history: list[str] = Field(description="speech the seat heard in the latest meeting")
+    game_status: str = Field(description='"running", or the reason the game ended')
+    tasks: list[TaskStatus]
+    legal_actions: list[GameAction] = Field(description="every legal move, ready to send as a step")
+    prompt: str = Field(description="the 7vik-layout text observation")
+    events: list[str] = Field(description="what the seat perceived since its previous action")
+    error: str | None = Field(
+        default=None, description="why the last action was refused (nothing changed)"
+    )
+
+    @field_serializer("legal_actions")
+    def _compact_actions(self, actions: list[GameAction]) -> list[dict[str, str]]:
+        # Ready to send back as they are: only the fields that are set.
+        compact = []
+        for action in actions:
+            item = {"type": str(action.type)}
+            if action.target is not None:
+                item["target"] = action.target
+            compact.append(item)
+        return compact
+
+
+class StepReply(_Strict):
+    """The ``data`` of an observation reply, and the body of HTTP ``/reset`` and ``/step``."""
+
+    observation: dict[str, Any] = Field(
+        description="GameObservation fields except reward, done and metadata"
+    )
+    reward: float | None = None
+    done: bool = False
+
+
+# ------------------------------------------------------------------------------------------ state
+class GameState(_Strict):
+    """Public facts about the session's game: nothing a player could not know (no roles)."""
+
+    episode_id: str | None = None
+    step_count: int = Field(
+        default=0, ge=0, description="actions the client's seat has taken this game"
+    )
+    seat: int | None = None
+    phase: PhaseName = "not_started"
+    timestep: int = 0
+    max_timesteps: int | None = None
+    discussion_round: int | None = Field(
+        default=None, description="the meeting round (voting is the last)"
+    )
+    num_players: int | None = None
+    num_impostors: int | None = None
+    living_players: int | None = Field(
+        default=None,
+        description="players known to be alive: as of the latest meeting (deaths since are secret)",
+    )
+    emergency_meetings_left: int | None = None
+    game_over: bool = False
+    game_status: str = "not_started"
+
+
+# ----------------------------------------------------------------------------------------- resets
+class PolicyChoice(_Strict):
+    """Which policy plays the other seats of each role."""
+
+    impostor: str = Field(default="heuristic", max_length=64)
+    crewmate: str = Field(default="heuristic", max_length=64)
+
+
+class ResetParams(_Strict):
+    """Keyword arguments of ``reset``. Give ``seat`` or ``role`` (or both) to choose the client's
+    seat; with neither, the game's seeded generator picks one."""
+
+    seed: int | None = Field(
+        default=None, ge=0, lt=2**63, description="makes the game reproducible"
+    )
+    episode_id: str | None = Field(default=None, max_length=255)
+    seat: int | None = Field(default=None, ge=0, description="the client's seat index")
+    role: Role | None = Field(default=None, description="play a seat of this role")
+    config: str | dict[str, int] | None = Field(
+        default=None,
+        description="a preset name (seven_member, five_member, ...) or a full config dict",
+    )
+    policies: PolicyChoice | None = Field(
+        default=None, description="the policies of the other seats, per role"
+    )
+
+
+class HttpResetRequest(ResetParams):
+    """Body of HTTP ``POST /reset``: the reset arguments, plus the session to reset if any."""
+
+    session_id: str | None = Field(
+        default=None,
+        max_length=64,
+        description="an HTTP session from openenv/session/create; none: a one-off game",
+    )
+
+
+class HttpStepRequest(_Strict):
+    """Body of HTTP ``POST /step``."""
+
+    action: GameAction
+    session_id: str | None = Field(default=None, max_length=64)
+    timeout_s: float | None = Field(
+        default=None, gt=0, description="accepted for OpenEnv compatibility"
+    )
+    request_id: str | None = Field(default=None, max_length=255)
+
+
+# ---------------------------------------------------------------------------------------- metadata
+class ErrorData(_Strict):
+    message: str
+    code: ErrorCode
+    details: Any = None
+
+
+class EnvironmentInfo(_Strict):
+    """Body of ``GET /metadata``."""
+
+    name: str
+    description: str
+    readme_content: str | None = None
+    version: str | None = None
+    author: str | None = None
+    documentation_url: str | None = None
+
+
+class HealthReply(_Strict):
+    status: Literal["healthy", "unhealthy", "degraded"] = "healthy"
+
+
+class SchemaReply(_Strict):
+    action: dict[str, Any]
+    observation: dict[str, Any]
+    state: dict[str, Any]
+
+
+# --------------------------------------------------------------------------------------- JSON-RPC
+class JsonRpcRequest(_Strict):
+    """A JSON-RPC 2.0 request (``/mcp`` and ``mcp`` messages on ``/ws``)."""
+
+    jsonrpc: Literal["2.0"]
+    method: str = Field(max_length=128)
+    params: dict[str, Any] = Field(default_factory=dict)
+    id: str | int | None = None
+
+
+class JsonRpcError(_Strict):
+    code: int
+    message: str
+    data: Any = None
+
+
+# --------------------------------------------------------------------------------- MCP tool inputs
+class _ToolArguments(_Strict):
+    pass
+
+
+class MoveArguments(_ToolArguments):
+    room: str = Field(description="an adjacent room to walk to")
+
+
+class VentArguments(_ToolArguments):
+    room: str = Field(description="a room connected to this one by vent (impostors only)")
+
+
+class TaskArguments(_ToolArguments):
+    task: str | None = Field(
+        default=None, description="the task's name; optional when only one can be done here"
+    )
+
+
+class KillArguments(_ToolArguments):
+    player: str = Field(description="colour or name of a crewmate in your room (impostors only)")
+
+
+class NoArguments(_ToolArguments):
+    pass
+
+
+class TalkArguments(_ToolArguments):
+    message: str = Field(
+        default="...", max_length=MAX_ACTION_TEXT, description="what to say in the meeting"
+    )
+
+
+class VoteArguments(_ToolArguments):
+    player: str = Field(description="colour or name of the living player to eject")
+
+
+class MonitorArguments(_ToolArguments):
+    room: str | None = Field(
+        default=None, description="the room to watch; none: a room the game draws"
+    )

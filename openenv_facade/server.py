@@ -1,0 +1,516 @@
+"""The Among Us OpenEnv server: one client seat per session, the other seats played by policies.
+
+Run it with ``amongus serve`` (or ``python -m openenv_facade``); ``app`` is the ASGI application
+for any other launcher (``openenv.yaml`` names it). ``create_app(settings)`` builds one with
+explicit limits.
+
+Endpoints
+    ``/ws``          WebSocket: one connection is one session with its own game. Messages are
+                     ``reset``, ``step``, ``state``, ``close`` and ``mcp``; replies are
+                     ``observation``, ``state``, ``error`` and ``mcp`` (``openenv_facade.models``).
+    ``POST /reset``  a one-off game's first observation, or (with ``session_id``) a new game in
+                     an HTTP session.
+    ``POST /step``   a move in an HTTP session (``session_id`` required: HTTP keeps no game
+                     otherwise).
+    ``GET /state``   an HTTP session's public state (no ``session_id``: an empty state).
+    ``POST /mcp``    JSON-RPC 2.0: ``tools/list``, ``tools/call``, ``openenv/session/create``,
+                     ``openenv/session/close`` (``openenv_facade.mcp``).
+    ``GET /health``, ``/metadata``, ``/schema``, ``/docs``, ``/openapi.json``.
+
+Errors never end a session: a bad frame gets an ``error`` reply (``INVALID_JSON``,
+``UNKNOWN_TYPE``, ``VALIDATION_ERROR``, ``EXECUTION_ERROR``) and the game is unchanged. A move
+the game does not allow is not a protocol error: the observation comes back unchanged with its
+``error`` field set. Limits (``openenv_facade.settings``): at most ``max_sessions`` sessions
+(``CAPACITY_REACHED``), sessions idle for ``session_timeout_s`` are closed, and frames or bodies
+over ``max_frame_bytes`` are refused.
+
+Game work runs on the event loop, not in a thread pool: it is pure Python holding the GIL, a
+seat's turn takes a fraction of a millisecond, and a thread hop per message would only add
+latency.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from collections.abc import AsyncIterator, Callable
+from typing import Annotated, Any, Final
+
+from fastapi import Body, FastAPI, HTTPException, Query, Request, WebSocket
+from fastapi.responses import JSONResponse, Response
+from pydantic import ValidationError
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.websockets import WebSocketDisconnect
+
+from openenv_facade import __version__
+from openenv_facade.mcp import ENVELOPE_FIELDS, McpDispatcher
+from openenv_facade.models import (
+    EnvironmentInfo,
+    ErrorCode,
+    GameAction,
+    GameObservation,
+    GameState,
+    HealthReply,
+    HttpResetRequest,
+    HttpStepRequest,
+    ResetParams,
+    SchemaReply,
+    StepReply,
+)
+from openenv_facade.registry import CapacityError, SessionRegistry, SessionSlot
+from openenv_facade.session import SeatSession, SessionError
+from openenv_facade.settings import ServerSettings
+
+log = logging.getLogger("openenv_facade.server")
+
+ENV_NAME: Final[str] = "amongus"
+DESCRIPTION: Final[str] = (
+    "Among Us on the Skeld (after the 7vik LLM-deception sandbox) as a single-seat OpenEnv "
+    "environment: the client plays one seat, crewmate or impostor, and scripted or random "
+    "policies play the others. Observations carry the seat's 7vik-layout prompt, its legal "
+    "moves as ready-to-send actions, and only what that seat may know."
+)
+API_GUIDE: Final[str] = """
+## Playing over the WebSocket `/ws`
+
+One connection is one session with its own game. Send one JSON text frame per message:
+
+- `{"type": "reset", "data": {"seed": 7, "role": "crewmate"}}` starts a game. Arguments: `seed`,
+  `episode_id`, `seat` (index) or `role` (`impostor`/`crewmate`), `config` (preset name or
+  config dict), `policies` (per role, e.g. `{"impostor": "heuristic", "crewmate": "random"}`).
+- `{"type": "step", "data": {"type": "move", "target": "Admin"}}` plays a move: any entry of the
+  observation's `legal_actions`, or `{"raw": "<7vik action string>"}`.
+- `{"type": "state"}`, `{"type": "close"}`, and `{"type": "mcp", "data": <JSON-RPC request>}`.
+
+Replies: `{"type": "observation", "data": {"observation": {...}, "reward": r, "done": d}}`,
+`{"type": "state", "data": {...}}`, `{"type": "mcp", "data": <JSON-RPC response>}`, or
+`{"type": "error", "data": {"message": "...", "code": "..."}}` (the session stays open).
+A move the game does not allow comes back as the unchanged observation with `error` set.
+
+## HTTP
+
+`POST /reset` returns a one-off game's first observation. Longer games over HTTP use a session:
+create one with the JSON-RPC method `openenv/session/create` on `POST /mcp` (its params are
+reset arguments), then pass its `session_id` to `/reset`, `/step` and `/state`. On `/mcp` the
+seat's moves are MCP tools (`tools/list`, `tools/call`).
+
+## Limits
+
+Open sessions, idle time and message size are capped (`AMONGUS_MAX_SESSIONS`,
+`AMONGUS_SESSION_TIMEOUT_S`, `AMONGUS_MAX_FRAME_BYTES`, or the `amongus serve` flags).
+"""
+MESSAGE_TYPES: Final[tuple[str, ...]] = ("reset", "step", "state", "close", "mcp")
+#: WebSocket close codes (RFC 6455): normal, and "try again later" when at capacity.
+CLOSE_NORMAL: Final[int] = 1000
+CLOSE_TRY_AGAIN_LATER: Final[int] = 1013
+
+
+# ------------------------------------------------------------------------------------ frames
+def observation_json(observation: GameObservation) -> str:
+    """The body of an observation reply: ``{"observation": ..., "reward": ..., "done": ...}``."""
+    fields = observation.model_dump_json(exclude=ENVELOPE_FIELDS)
+    reward = "null" if observation.reward is None else json.dumps(observation.reward)
+    done = "true" if observation.done else "false"
+    return f'{{"observation":{fields},"reward":{reward},"done":{done}}}'
+
+
+def observation_frame(observation: GameObservation) -> str:
+    return f'{{"type":"observation","data":{observation_json(observation)}}}'
+
+
+def state_frame(state: GameState) -> str:
+    return f'{{"type":"state","data":{state.model_dump_json()}}}'
+
+
+def error_frame(message: str, code: ErrorCode | str, **details: Any) -> str:
+    data: dict[str, Any] = {
+        "message": message,
+        "code": code.value if isinstance(code, ErrorCode) else code,
+    }
+    data.update(details)
+    return json.dumps({"type": "error", "data": data})
+
+
+def _validation_details(exc: ValidationError) -> list[dict[str, Any]]:
+    return [
+        {"loc": list(err["loc"]), "msg": err["msg"], "type": err["type"]}
+        for err in exc.errors(include_url=False, include_context=False, include_input=False)
+    ]
+
+
+def _validation_message(what: str, exc: ValidationError) -> str:
+    first = exc.errors(include_url=False, include_context=False, include_input=False)[0]
+    where = ".".join(str(part) for part in first["loc"]) or what
+    more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
+    return f"invalid {what}: {where}: {first['msg']}{more}"
+
+
+# --------------------------------------------------------------------------------- /ws protocol
+class WireProtocol:
+    """Turns one ``/ws`` text frame into its reply (pure: no I/O, so it is easy to test)."""
+
+    def __init__(self, settings: ServerSettings, dispatcher: McpDispatcher) -> None:
+        self.settings = settings
+        self.dispatcher = dispatcher
+        self._handlers: dict[str, Callable[[SessionSlot, dict[str, Any]], str]] = {
+            "reset": self._reset,
+            "step": self._step,
+            "state": self._state,
+            "mcp": self._mcp,
+        }
+
+    def handle(self, slot: SessionSlot, text: str) -> str | None:
+        """The reply to one frame, or ``None`` for ``close`` (the connection then ends)."""
+        limit = self.settings.max_frame_bytes
+        # A character is at most 4 bytes: only long texts need their size counted.
+        size = len(text.encode("utf-8", "surrogatepass")) if len(text) > limit // 4 else 0
+        if size > limit:
+            return error_frame(
+                f"message of {size} bytes exceeds this server's limit of {limit} bytes",
+                ErrorCode.VALIDATION_ERROR,
+            )
+        try:
+            message = json.loads(text)
+        except ValueError as exc:
+            return error_frame(f"Invalid JSON: {exc}", ErrorCode.INVALID_JSON)
+        if not isinstance(message, dict):
+            return error_frame(
+                "a message must be a JSON object with a 'type'", ErrorCode.VALIDATION_ERROR
+            )
+        kind = message.get("type")
+        if kind == "close":
+            return None
+        handler = self._handlers.get(kind) if isinstance(kind, str) else None
+        if handler is None:
+            return error_frame(
+                f"Unknown message type: {kind!r}; types are {', '.join(MESSAGE_TYPES)}",
+                ErrorCode.UNKNOWN_TYPE,
+            )
+        extra = sorted(set(message) - {"type", "data"})
+        if extra:
+            return error_frame(
+                f"unknown message field(s) {extra}; a message has 'type' and 'data'",
+                ErrorCode.VALIDATION_ERROR,
+            )
+        slot.touch()
+        try:
+            return handler(slot, message)
+        except SessionError as exc:
+            return error_frame(str(exc), exc.code)
+        except Exception:  # a bug must not end the session, nor leak internals to the client
+            log.exception("error while handling a %r message", kind)
+            return error_frame(
+                f"internal error while handling {kind!r}; the server log has details",
+                ErrorCode.EXECUTION_ERROR,
+            )
+
+    def _reset(self, slot: SessionSlot, message: dict[str, Any]) -> str:
+        data = message.get("data")
+        if data is None:
+            data = {}
+        if not isinstance(data, dict):
+            return error_frame(
+                "reset 'data' must be an object of reset arguments", ErrorCode.VALIDATION_ERROR
+            )
+        try:
+            params = ResetParams.model_validate(data)
+        except ValidationError as exc:
+            return error_frame(
+                _validation_message("reset arguments", exc),
+                ErrorCode.VALIDATION_ERROR,
+                errors=_validation_details(exc),
+            )
+        return observation_frame(slot.session.reset(params))
+
+    def _step(self, slot: SessionSlot, message: dict[str, Any]) -> str:
+        data = message.get("data")
+        if not isinstance(data, dict):
+            return error_frame("step 'data' must be an action object", ErrorCode.VALIDATION_ERROR)
+        try:
+            action = GameAction.model_validate(data)
+        except ValidationError as exc:
+            return error_frame(
+                _validation_message("action", exc),
+                ErrorCode.VALIDATION_ERROR,
+                errors=_validation_details(exc),
+            )
+        return observation_frame(slot.session.step(action))
+
+    def _state(self, slot: SessionSlot, message: dict[str, Any]) -> str:
+        if message.get("data") not in (None, {}):
+            return error_frame("a state message carries no data", ErrorCode.VALIDATION_ERROR)
+        return state_frame(slot.session.state())
+
+    def _mcp(self, slot: SessionSlot, message: dict[str, Any]) -> str:
+        response = self.dispatcher.handle(message.get("data"), slot)
+        return json.dumps({"type": "mcp", "data": response})
+
+
+# ------------------------------------------------------------------------------ size-limit layer
+class _BodyTooLarge(Exception):
+    pass
+
+
+class BodyLimit:
+    """Refuses HTTP bodies over ``limit`` bytes with 413, whether or not they declare a length."""
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app, self.limit = app, limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        for name, value in scope.get("headers", ()):
+            if name == b"content-length" and value.isdigit() and int(value) > self.limit:
+                await self._refuse(send)
+                return
+        received = 0
+        started = False
+
+        async def limited_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.limit:
+                    raise _BodyTooLarge
+            return message
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, limited_receive, tracking_send)
+        except _BodyTooLarge:
+            if not started:
+                await self._refuse(send)
+
+    async def _refuse(self, send: Send) -> None:
+        body = json.dumps(
+            {
+                "detail": {
+                    "message": f"request body exceeds this server's limit of {self.limit} bytes",
+                    "code": "VALIDATION_ERROR",
+                }
+            }
+        ).encode()
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 413,
+                "headers": [(b"content-type", b"application/json")],
+            }
+        )
+        await send({"type": "http.response.body", "body": body})
+
+
+# ------------------------------------------------------------------------------------------ app
+def create_app(settings: ServerSettings | None = None) -> FastAPI:
+    """The ASGI application, with its own session registry and limits."""
+    settings = settings or ServerSettings.from_env()
+    registry = SessionRegistry(settings)
+    dispatcher = McpDispatcher(registry)
+    protocol = WireProtocol(settings, dispatcher)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        reaper = asyncio.create_task(_reap_http_sessions(registry, settings))
+        try:
+            yield
+        finally:
+            reaper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await reaper
+            for slot in registry:
+                registry.close(slot.id)
+
+    app = FastAPI(
+        title="Among Us (OpenEnv)",
+        version=__version__,
+        description=DESCRIPTION + "\n\n" + API_GUIDE,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.registry = registry
+    app.add_middleware(BodyLimit, limit=settings.max_frame_bytes)
+
+    def http_session(session_id: str) -> SessionSlot:
+        slot = registry.get(session_id, "http")
+        if slot is None:
+            raise HTTPException(
+                404, {"message": f"unknown session_id {session_id!r}", "code": "SESSION_ERROR"}
+            )
+        slot.touch()
+        return slot
+
+    def run(call: Callable[[], GameObservation]) -> Response:
+        try:
+            observation = call()
+        except SessionError as exc:
+            status = 400 if exc.code == "VALIDATION_ERROR" else 409
+            raise HTTPException(status, {"message": str(exc), "code": exc.code}) from None
+        return Response(observation_json(observation), media_type="application/json")
+
+    @app.post(
+        "/reset", response_model=StepReply, tags=["Environment Control"], summary="Start a game"
+    )
+    async def reset(request: Annotated[HttpResetRequest | None, Body()] = None) -> Response:
+        """Without ``session_id``: a one-off game's first observation (HTTP keeps no game; play
+        episodes over ``/ws``). With ``session_id`` (from ``openenv/session/create``): a new
+        game in that HTTP session."""
+        request = request or HttpResetRequest()
+        params = ResetParams.model_validate(
+            request.model_dump(exclude={"session_id"}, exclude_unset=True)
+        )
+        if request.session_id is None:
+            return run(lambda: SeatSession(settings).reset(params))
+        slot = http_session(request.session_id)
+        return run(lambda: slot.session.reset(params))
+
+    @app.post(
+        "/step", response_model=StepReply, tags=["Environment Control"], summary="Play a move"
+    )
+    async def step(request: HttpStepRequest) -> Response:
+        """A move in an HTTP session (``session_id`` from ``openenv/session/create``). An
+        action that does not fit the schema is answered with 422; a move the game does not allow
+        now comes back as the unchanged observation with ``error`` set."""
+        if request.session_id is None:
+            raise HTTPException(
+                400,
+                {
+                    "message": "HTTP /step needs a session_id: HTTP keeps no game between "
+                    "requests. Play over the /ws WebSocket, or create an HTTP session with the "
+                    "openenv/session/create JSON-RPC method on /mcp.",
+                    "code": "SESSION_ERROR",
+                },
+            )
+        slot = http_session(request.session_id)
+        return run(lambda: slot.session.step(request.action))
+
+    @app.get(
+        "/state", response_model=GameState, tags=["State Management"], summary="Public game state"
+    )
+    async def state(session_id: str | None = Query(default=None, max_length=64)) -> GameState:
+        """An HTTP session's public state; without ``session_id``, the state of no game."""
+        if session_id is None:
+            return GameState()
+        return http_session(session_id).session.state()
+
+    @app.get("/health", response_model=HealthReply, tags=["Health"])
+    async def health() -> HealthReply:
+        return HealthReply(status="healthy")
+
+    @app.get("/metadata", response_model=EnvironmentInfo, tags=["Environment Info"])
+    async def metadata() -> EnvironmentInfo:
+        return EnvironmentInfo(
+            name=ENV_NAME,
+            description=DESCRIPTION,
+            version=__version__,
+            author="amongus-marl",
+            documentation_url="/docs",
+        )
+
+    schemas = SchemaReply(
+        action=GameAction.model_json_schema(),
+        observation=GameObservation.model_json_schema(),
+        state=GameState.model_json_schema(),
+    )
+
+    @app.get("/schema", response_model=SchemaReply, tags=["Schema"])
+    async def schema() -> SchemaReply:
+        return schemas
+
+    @app.post("/mcp", tags=["MCP"], summary="JSON-RPC 2.0 (MCP tools and OpenEnv sessions)")
+    async def mcp(request: Request) -> JSONResponse:
+        """``tools/list``, ``tools/call`` (``params.session_id`` names the HTTP session),
+        ``openenv/session/create`` (params: reset arguments), ``openenv/session/close``."""
+        body = await request.body()
+        return JSONResponse(dispatcher.handle_text(body, None))
+
+    @app.websocket("/ws")
+    async def websocket_session(websocket: WebSocket) -> None:
+        await websocket.accept()
+        try:
+            slot = registry.open("ws")
+        except CapacityError as exc:
+            with contextlib.suppress(WebSocketDisconnect):
+                await websocket.send_text(
+                    error_frame(
+                        str(exc),
+                        ErrorCode.CAPACITY_REACHED,
+                        active_sessions=exc.active,
+                        max_sessions=exc.maximum,
+                    )
+                )
+                await websocket.close(CLOSE_TRY_AGAIN_LATER)
+            return
+        try:
+            await _serve_websocket(websocket, slot, protocol, settings)
+        finally:
+            registry.close(slot.id)
+
+    return app
+
+
+async def _serve_websocket(
+    websocket: WebSocket, slot: SessionSlot, protocol: WireProtocol, settings: ServerSettings
+) -> None:
+    timeout = settings.session_timeout_s
+    try:
+        while True:
+            try:
+                async with asyncio.timeout(timeout):
+                    message = await websocket.receive()
+            except TimeoutError:
+                await websocket.send_text(
+                    error_frame(
+                        f"session closed after {timeout:g} s without a message",
+                        ErrorCode.SESSION_ERROR,
+                    )
+                )
+                await websocket.close(CLOSE_NORMAL, "idle session expired")
+                return
+            if message["type"] == "websocket.disconnect":
+                return
+            text = message.get("text")
+            if text is None:
+                try:
+                    text = (message.get("bytes") or b"").decode("utf-8")
+                except UnicodeDecodeError:
+                    await websocket.send_text(
+                        error_frame(
+                            "Invalid JSON: a binary frame must be UTF-8 text",
+                            ErrorCode.INVALID_JSON,
+                        )
+                    )
+                    continue
+            reply = protocol.handle(slot, text)
+            if reply is None:
+                await websocket.close(CLOSE_NORMAL)
+                return
+            await websocket.send_text(reply)
+    except WebSocketDisconnect:
+        return
+
+
+async def _reap_http_sessions(registry: SessionRegistry, settings: ServerSettings) -> None:
+    """Close HTTP sessions idle longer than the timeout (a WebSocket session times itself out)."""
+    interval = min(max(settings.session_timeout_s / 4, 0.05), 30.0)
+    while True:
+        await asyncio.sleep(interval)
+        for session_id in registry.expire_idle("http"):
+            log.info("closed idle HTTP session %s", session_id)
+
+
+def __getattr__(name: str) -> Any:
+    # ``app`` (the ASGI application of openenv.yaml and of ``uvicorn openenv_facade.server:app``)
+    # is built on first use, so importing this module reads no environment variables.
+    if name == "app":
+        application = globals()["app"] = create_app()
+        return application
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,0 +1,80 @@
+"""Server limits: read from environment variables, overridden by command-line flags.
+
+=============================  ===========================  =======  ==========================
+setting                        environment variable         default  meaning
+=============================  ===========================  =======  ==========================
+``max_sessions``               ``AMONGUS_MAX_SESSIONS``     256      open sessions (WebSocket and
+                                                                     HTTP) at once
+``session_timeout_s``          ``AMONGUS_SESSION_TIMEOUT_S`` 300     a session with no message for
+                                                                     this long is closed
+``max_frame_bytes``            ``AMONGUS_MAX_FRAME_BYTES``  65536    largest accepted message
+                                                                     (WebSocket frame, HTTP body)
+``max_timesteps``              ``AMONGUS_MAX_TIMESTEPS``    500      largest ``max_timesteps`` a
+                                                                     reset's config may ask for
+``allowed_policies``           ``AMONGUS_ALLOWED_POLICIES`` random,  policies a client may pick for
+                                                            heuristic the other seats
+=============================  ===========================  =======  ==========================
+
+``max_timesteps`` bounds the work one message can cause: when the client's seat dies, the rest
+of the game is played in one go.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, fields, replace
+from typing import Any, Final
+
+ENV_PREFIX: Final[str] = "AMONGUS_"
+
+
+@dataclass(frozen=True, slots=True)
+class ServerSettings:
+    max_sessions: int = 256
+    session_timeout_s: float = 300.0
+    max_frame_bytes: int = 65_536
+    max_timesteps: int = 500
+    allowed_policies: tuple[str, ...] = ("random", "heuristic")
+
+    def __post_init__(self) -> None:
+        if self.max_sessions < 1:
+            raise ValueError(f"max_sessions must be at least 1, got {self.max_sessions}")
+        if not self.session_timeout_s > 0:
+            raise ValueError(f"session_timeout_s must be positive, got {self.session_timeout_s}")
+        if self.max_frame_bytes < 1024:
+            raise ValueError(f"max_frame_bytes must be at least 1024, got {self.max_frame_bytes}")
+        if self.max_timesteps < 1:
+            raise ValueError(f"max_timesteps must be at least 1, got {self.max_timesteps}")
+        if not self.allowed_policies:
+            raise ValueError("allowed_policies must name at least one policy")
+
+    @property
+    def transport_max_bytes(self) -> int:
+        """The WebSocket transport's own message limit. Frames between ``max_frame_bytes`` and
+        this get an error reply and the session continues; larger ones close the connection."""
+        return max(16 * self.max_frame_bytes, 1 << 20)
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> ServerSettings:
+        """Settings from ``AMONGUS_*`` variables, then ``overrides`` (``None`` values skipped)."""
+        environ = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            raw = environ.get(ENV_PREFIX + f.name.upper())
+            if raw is None or not raw.strip():
+                continue
+            try:
+                values[f.name] = _parse(f.name, raw)
+            except ValueError as exc:
+                raise ValueError(f"{ENV_PREFIX}{f.name.upper()}={raw!r}: {exc}") from None
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return replace(cls(), **values)
+
+
+def _parse(name: str, raw: str) -> Any:
+    if name == "allowed_policies":
+        return tuple(p.strip() for p in raw.split(",") if p.strip())
+    if name == "session_timeout_s":
+        return float(raw)
+    return int(raw)

@@ -1,0 +1,103 @@
+"""``amongus serve`` wiring and ``python -m openenv_facade`` as a real process."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+import httpx
+
+from openenv_facade.cli import add_serve_command, run_serve
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def test_add_serve_command_parses_the_flags() -> None:
+    parser = argparse.ArgumentParser(prog="amongus")
+    add_serve_command(parser.add_subparsers(dest="command", required=True))
+    args = parser.parse_args(
+        [
+            "serve",
+            "--host",
+            "0.0.0.0",
+            "--port",
+            "8123",
+            "--max-sessions",
+            "5",
+            "--session-timeout",
+            "9",
+            "--max-frame-bytes",
+            "4096",
+        ]
+    )
+    assert args.func is run_serve
+    assert (
+        args.host,
+        args.port,
+        args.max_sessions,
+        args.session_timeout,
+        args.max_frame_bytes,
+    ) == (
+        "0.0.0.0",
+        8123,
+        5,
+        9.0,
+        4096,
+    )
+    defaults = parser.parse_args(["serve"])
+    assert (defaults.host, defaults.port, defaults.max_sessions) == ("127.0.0.1", 8000, None)
+
+
+def test_python_dash_m_serves_until_interrupted() -> None:
+    port = free_port()
+    env = {**os.environ, "AMONGUS_MAX_SESSIONS": "3"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "openenv_facade", "--port", str(port), "--log-level", "warning"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/health", timeout=1).json() == {
+                    "status": "healthy"
+                }:
+                    break
+            except httpx.HTTPError:
+                pass
+            assert process.poll() is None, process.stdout.read().decode() if process.stdout else ""
+            assert time.monotonic() < deadline, "the server did not come up"
+            time.sleep(0.1)
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.wait(timeout=15)
+    assert process.returncode == 0
+
+
+def test_bad_limits_in_the_environment_stop_the_command() -> None:
+    out = subprocess.run(
+        [sys.executable, "-m", "openenv_facade", "--port", str(free_port())],
+        env={**os.environ, "AMONGUS_MAX_SESSIONS": "lots"},
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert out.returncode != 0 and "AMONGUS_MAX_SESSIONS" in out.stderr
+
+
+def test_the_amongus_command_offers_serve() -> None:
+    from amongus_marl.cli import build_parser
+
+    args = build_parser().parse_args(["serve", "--port", "9001", "--max-sessions", "7"])
+    assert args.func is run_serve and (args.port, args.max_sessions) == (9001, 7)

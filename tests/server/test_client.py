@@ -1,0 +1,95 @@
+"""``AmongUsEnv``: async and sync use against a real server, errors, and no server imports."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from openenv_facade.client import AmongUsEnv, AmongUsServerError, StepResult, websocket_url
+from openenv_facade.models import GameAction, GameObservation, GameState
+from tests.server.conftest import RANDOM_POLICIES, RunningServer
+
+
+def test_async_client_plays_a_game(server: RunningServer) -> None:
+    async def main() -> tuple[StepResult[GameObservation], GameState]:
+        rng = random.Random(2)
+        async with AmongUsEnv(server.base_url) as env:
+            result = await env.reset(seed=3, role="crewmate", policies=RANDOM_POLICIES)
+            assert (
+                isinstance(result.observation, GameObservation)
+                and result.observation.role == "crewmate"
+            )
+            while not result.done:
+                result = await env.step(rng.choice(result.observation.legal_actions))
+            return result, await env.state()
+
+    result, state = asyncio.run(main())
+    assert (
+        result.reward in (1.0, -1.0)
+        and result.observation.done
+        and result.observation.reward == result.reward
+    )
+    assert state.game_over and state.step_count > 0
+
+
+def test_sync_client_with_dicts_typed_actions_tools_and_errors(server: RunningServer) -> None:
+    with AmongUsEnv(server.base_url).sync() as env:
+        with pytest.raises(AmongUsServerError) as no_game:
+            env.step(GameAction(type="talk"))
+        assert no_game.value.code == "EXECUTION_ERROR" and isinstance(no_game.value, RuntimeError)
+        result = env.reset(seed=5, seat=0, policies=RANDOM_POLICIES)
+        refused = env.step({"type": "move", "target": "Narnia"})
+        assert refused.observation.error and "Narnia" in refused.observation.error
+        with pytest.raises(AmongUsServerError) as invalid:
+            env.step({"type": "move", "target": "Admin", "bogus": 1})
+        assert invalid.value.code == "VALIDATION_ERROR"
+        tools = env.list_tools()
+        assert {tool["name"] for tool in tools} >= {"move", "vote", "talk"}
+        move = next(a for a in result.observation.legal_actions if a.type == "move")
+        called = env.call_tool("move", room=move.target)
+        assert called["isError"] is False
+        assert (
+            called["structuredContent"]["observation"]["location"] == move.target
+            or called["structuredContent"]["done"]
+        )
+        assert env.state().step_count == 1
+
+
+def test_sync_client_works_inside_a_running_event_loop(server: RunningServer) -> None:
+    async def inside() -> int:
+        with AmongUsEnv(server.base_url).sync() as env:
+            return env.reset(seed=1, seat=0, policies=RANDOM_POLICIES).observation.seat
+
+    assert asyncio.run(inside()) == 0
+
+
+def test_websocket_urls() -> None:
+    assert websocket_url("http://h:1") == "ws://h:1/ws"
+    assert websocket_url("https://h/prefix/") == "wss://h/prefix/ws"
+    assert websocket_url("ws://h:2") == "ws://h:2/ws"
+    assert websocket_url("h:3") == "ws://h:3/ws"
+
+
+def test_connection_errors_are_clear() -> None:
+    with pytest.raises(ConnectionError, match="cannot connect"):
+        AmongUsEnv("http://127.0.0.1:9", connect_timeout_s=2).sync().connect()
+
+
+def test_the_client_never_imports_server_code() -> None:
+    code = textwrap.dedent(
+        """
+        import sys
+        import openenv_facade.client
+        loaded = {name.split(".")[0] for name in sys.modules} | set(sys.modules)
+        forbidden = {"fastapi", "uvicorn", "starlette", "amongagents", "amongus_marl", "openenv",
+                     "openenv_facade.server", "openenv_facade.session", "openenv_facade.mcp"}
+        print(sorted(forbidden & loaded))
+        """
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]", out.stdout + out.stderr

@@ -1,0 +1,185 @@
+"""HTTP endpoints, session limits (capacity, idle expiry, body size) and settings."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import httpx
+import pytest
+from websockets.exceptions import ConnectionClosed
+
+from openenv_facade.models import GameAction, GameObservation, GameState
+from openenv_facade.settings import ServerSettings
+from tests.server.conftest import RANDOM_POLICIES, RunningServer, serve
+from tests.server.helpers import RawSession
+
+
+def test_health_metadata_schema_and_docs(server: RunningServer) -> None:
+    with httpx.Client(base_url=server.base_url) as client:
+        assert client.get("/health").json() == {"status": "healthy"}
+        metadata = client.get("/metadata").json()
+        assert metadata["name"] == "amongus" and metadata["description"] and metadata["version"]
+        schema = client.get("/schema").json()
+        assert schema["action"] == GameAction.model_json_schema()
+        assert schema["observation"] == GameObservation.model_json_schema()
+        assert schema["state"] == GameState.model_json_schema()
+        assert schema["action"]["additionalProperties"] is False
+        openapi = client.get("/openapi.json").json()
+        assert isinstance(openapi["info"]["version"], str)
+        assert {"/reset", "/step", "/state", "/health", "/schema", "/metadata", "/mcp"} <= set(
+            openapi["paths"]
+        )
+        docs = client.get("/docs")
+        assert docs.status_code == 200 and "swagger" in docs.text.lower()
+
+
+def test_http_reset_is_a_one_off_game(server: RunningServer) -> None:
+    with httpx.Client(base_url=server.base_url) as client:
+        before = len(server.registry)
+        first = client.post("/reset", json={"seed": 4, "seat": 2, "policies": RANDOM_POLICIES})
+        assert first.status_code == 200
+        body = first.json()
+        assert set(body) == {"observation", "reward", "done"} and body["observation"]["seat"] == 2
+        assert (
+            client.post("/reset", json={"seed": 4, "seat": 2, "policies": RANDOM_POLICIES}).json()
+            == body
+        )
+        assert len(server.registry) == before  # nothing kept
+        assert client.post("/reset").status_code == 200  # no body: all defaults (heuristic players)
+        assert client.get("/state").json() == GameState().model_dump()
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "status"),
+    [
+        ("/reset", {"seed": 1, "bogus": 1}, 422),
+        ("/reset", {"seed": -5}, 422),
+        ("/reset", {"seat": 50, "policies": RANDOM_POLICIES}, 400),
+        ("/reset", {"policies": {"impostor": "oracle"}}, 400),
+        ("/reset", {"config": "twelve_member"}, 400),
+        ("/step", {"action": {"type": "move", "target": "Admin"}}, 400),
+        ("/step", {"action": {"type": "fly"}}, 422),
+        ("/step", {"action": {"type": "move"}, "session_id": "0" * 32}, 404),
+        ("/step", {}, 422),
+    ],
+)
+def test_http_errors_are_clear(server: RunningServer, path: str, body: dict, status: int) -> None:
+    with httpx.Client(base_url=server.base_url) as client:
+        response = client.post(path, json=body)
+    assert response.status_code == status, response.text
+    detail = response.json()["detail"]
+    assert detail
+    if status in (400, 404):
+        assert detail["message"] and detail["code"]
+
+
+def test_http_bodies_over_the_limit_are_refused() -> None:
+    with (
+        serve(ServerSettings(max_frame_bytes=2048)) as server,
+        httpx.Client(base_url=server.base_url) as client,
+    ):
+        big = {"seed": 1, "episode_id": "x" * 200, "config": {f"k{i}": i for i in range(400)}}
+        response = client.post("/reset", json=big)
+        assert response.status_code == 413 and "2048" in response.json()["detail"]["message"]
+
+        def chunks():  # no Content-Length: the limit is counted while reading
+            yield b'{"jsonrpc": "2.0", "method": "ping", "id": 1, "params": {"pad": "'
+            for _ in range(10):
+                yield b"y" * 512
+            yield b'"}}'
+
+        response = client.post(
+            "/mcp", content=chunks(), headers={"content-type": "application/json"}
+        )
+        assert response.status_code == 413
+        assert client.get("/health").status_code == 200
+
+
+def test_capacity_is_reported_and_freed() -> None:
+    with serve(ServerSettings(max_sessions=2)) as server:
+        first, second = RawSession(server.ws_url), RawSession(server.ws_url)
+        first.reset(seed=1)
+        second.reset(seed=2)
+        third = RawSession(server.ws_url)
+        refusal = json.loads(third.ws.recv(timeout=5))
+        assert refusal["type"] == "error" and refusal["data"]["code"] == "CAPACITY_REACHED"
+        assert refusal["data"]["max_sessions"] == 2
+        with pytest.raises(ConnectionClosed) as closed:
+            third.ws.recv(timeout=5)
+        assert closed.value.rcvd is not None and closed.value.rcvd.code == 1013
+        third.ws.close()
+        first.close()
+        deadline = time.monotonic() + 5
+        while len(server.registry) > 1 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        with RawSession(server.ws_url) as fourth:
+            assert fourth.reset(seed=4)["type"] == "observation"
+        second.close()
+
+
+def test_idle_websocket_sessions_expire() -> None:
+    with serve(ServerSettings(session_timeout_s=0.3)) as server:
+        session = RawSession(server.ws_url)
+        session.reset(seed=1)
+        time.sleep(0.2)
+        assert session.state()["type"] == "state"  # activity keeps it open
+        notice = json.loads(session.ws.recv(timeout=5))
+        assert notice["type"] == "error" and notice["data"]["code"] == "SESSION_ERROR"
+        assert "without a message" in notice["data"]["message"]
+        with pytest.raises(ConnectionClosed):
+            session.ws.recv(timeout=5)
+        session.ws.close()
+        assert len(server.registry) == 0
+
+
+def test_settings_come_from_the_environment_and_flags() -> None:
+    env = {
+        "AMONGUS_MAX_SESSIONS": "9",
+        "AMONGUS_SESSION_TIMEOUT_S": "12.5",
+        "AMONGUS_MAX_FRAME_BYTES": "4096",
+        "AMONGUS_ALLOWED_POLICIES": "random",
+    }
+    settings = ServerSettings.from_env(env)
+    assert (settings.max_sessions, settings.session_timeout_s, settings.max_frame_bytes) == (
+        9,
+        12.5,
+        4096,
+    )
+    assert settings.allowed_policies == ("random",)
+    assert ServerSettings.from_env(env, max_sessions=3, max_frame_bytes=None).max_sessions == 3
+    assert ServerSettings.from_env({}) == ServerSettings()
+    with pytest.raises(ValueError, match="AMONGUS_MAX_SESSIONS"):
+        ServerSettings.from_env({"AMONGUS_MAX_SESSIONS": "many"})
+    with pytest.raises(ValueError, match="max_sessions"):
+        ServerSettings.from_env({"AMONGUS_MAX_SESSIONS": "0"})
+
+
+def test_policies_outside_the_servers_offer_are_refused() -> None:
+    with (
+        serve(ServerSettings(allowed_policies=("random",))) as server,
+        RawSession(server.ws_url) as session,
+    ):
+        reply = session.send(
+            {"type": "reset", "data": {"policies": {"impostor": "heuristic", "crewmate": "random"}}}
+        )
+        assert (
+            reply["data"]["code"] == "VALIDATION_ERROR"
+            and "not offered" in reply["data"]["message"]
+        )
+        assert session.reset(seed=1)["type"] == "observation"
+
+
+def test_frames_beyond_the_transport_cap_close_the_connection() -> None:
+    """Frames up to 16x the limit get an error reply (see the frame tests); beyond the
+    transport's own cap the connection is closed with 1009 (message too big)."""
+    settings = ServerSettings(max_frame_bytes=1024)
+    with serve(settings) as server:
+        session = RawSession(server.ws_url)
+        reply = session.send_raw(json.dumps({"type": "state", "pad": "x" * 20_000}))
+        assert reply["data"]["code"] == "VALIDATION_ERROR"
+        session.ws.send("x" * (settings.transport_max_bytes + 1))
+        with pytest.raises(ConnectionClosed) as closed:
+            session.ws.recv(timeout=5)
+        assert closed.value.rcvd is not None and closed.value.rcvd.code == 1009
+        session.ws.close()

@@ -1,0 +1,327 @@
+"""/mcp: JSON-RPC 2.0 over HTTP and over a /ws session; the seat's moves as tools."""
+
+from __future__ import annotations
+
+import json
+import random
+from typing import Any
+
+import httpx
+import pytest
+
+from amongagents.skeld import ROOMS
+from openenv_facade.models import ACTION_TYPES
+from openenv_facade.settings import ServerSettings
+from tests.server.conftest import RANDOM_POLICIES, RunningServer, serve
+from tests.server.helpers import RawSession
+
+ARGUMENT_OF = {
+    "move": "room",
+    "vent": "room",
+    "monitor": "room",
+    "kill": "player",
+    "vote": "player",
+    "task": "task",
+    "talk": "message",
+}
+
+
+def rpc(
+    client: httpx.Client, method: str, params: dict[str, Any] | None = None, rpc_id: int = 1
+) -> dict[str, Any]:
+    body: dict[str, Any] = {"jsonrpc": "2.0", "id": rpc_id, "method": method}
+    if params is not None:
+        body["params"] = params
+    response = client.post("/mcp", json=body)
+    assert response.status_code == 200
+    reply: dict[str, Any] = response.json()
+    return reply
+
+
+def arguments_for(action: dict[str, Any]) -> dict[str, Any]:
+    key = ARGUMENT_OF.get(action["type"])
+    return {key: action["target"]} if key and action.get("target") is not None else {}
+
+
+def test_tools_are_the_seats_moves_with_schemas(server: RunningServer) -> None:
+    with httpx.Client(base_url=server.base_url) as client:
+        reply = rpc(client, "tools/list")
+    tools = {tool["name"]: tool for tool in reply["result"]["tools"]}
+    assert set(tools) == set(ACTION_TYPES)
+    assert not set(tools) & {"reset", "step", "state", "close"}
+    for tool in tools.values():
+        schema = tool["inputSchema"]
+        assert schema["type"] == "object" and tool["description"]
+        assert schema.get("additionalProperties") is False
+    assert tools["move"]["inputSchema"]["properties"]["room"]["enum"] == list(ROOMS)
+    assert tools["move"]["inputSchema"]["required"] == ["room"]
+    assert "player" in tools["vote"]["inputSchema"]["required"]
+
+
+def test_initialize_and_ping(server: RunningServer) -> None:
+    with httpx.Client(base_url=server.base_url) as client:
+        init = rpc(client, "initialize", {"protocolVersion": "2025-06-18", "capabilities": {}})[
+            "result"
+        ]
+        assert init["capabilities"]["tools"] is not None and init["serverInfo"]["name"] == "amongus"
+        assert rpc(client, "ping")["result"] == {}
+
+
+def test_http_session_plays_a_full_game_with_tool_calls(server: RunningServer) -> None:
+    rng = random.Random(4)
+    with httpx.Client(base_url=server.base_url) as client:
+        created = rpc(
+            client, "openenv/session/create", {"seed": 5, "seat": 0, "policies": RANDOM_POLICIES}
+        )["result"]
+        session_id = created["session_id"]
+        observation = created["observation"]
+        done = created["done"]
+        calls = 0
+        while not done:
+            action = rng.choice(observation["legal_actions"])
+            result = rpc(
+                client,
+                "tools/call",
+                {
+                    "name": action["type"],
+                    "arguments": arguments_for(action),
+                    "session_id": session_id,
+                },
+                calls,
+            )["result"]
+            assert result["isError"] is False, result
+            assert (
+                result["content"][0]["type"] == "text"
+                and observation["name"] in result["content"][0]["text"]
+            )
+            observation, done = (
+                result["structuredContent"]["observation"],
+                result["structuredContent"]["done"],
+            )
+            calls += 1
+        assert calls > 0
+        state = client.get("/state", params={"session_id": session_id}).json()
+        assert state["game_over"] and state["step_count"] == calls
+        # a new game in the same HTTP session, then plain HTTP steps
+        first = client.post(
+            "/reset",
+            json={"session_id": session_id, "seed": 9, "seat": 0, "policies": RANDOM_POLICIES},
+        )
+        assert first.status_code == 200 and not first.json()["done"]
+        move = first.json()["observation"]["legal_actions"][0]
+        stepped = client.post("/step", json={"session_id": session_id, "action": move})
+        assert stepped.status_code == 200 and stepped.json()["observation"]["error"] is None
+        closed = rpc(client, "openenv/session/close", {"session_id": session_id})["result"]
+        assert closed == {"session_id": session_id, "closed": True}
+        assert client.get("/state", params={"session_id": session_id}).status_code == 404
+        again = rpc(client, "openenv/session/close", {"session_id": session_id})
+        assert again["error"]["code"] == -32602
+
+
+def test_a_refused_move_is_a_tool_error_and_changes_nothing(server: RunningServer) -> None:
+    with httpx.Client(base_url=server.base_url) as client:
+        created = rpc(
+            client,
+            "openenv/session/create",
+            {"seed": 5, "seat": 0, "role": "crewmate", "policies": RANDOM_POLICIES},
+        )
+        session_id = created["result"]["session_id"]
+        state = client.get("/state", params={"session_id": session_id}).json()
+        result = rpc(
+            client,
+            "tools/call",
+            {"name": "kill", "arguments": {"player": "red"}, "session_id": session_id},
+        )
+        assert result["result"]["isError"] is True
+        assert result["result"]["structuredContent"]["observation"]["error"]
+        assert client.get("/state", params={"session_id": session_id}).json() == state
+        rpc(client, "openenv/session/close", {"session_id": session_id})
+
+
+BAD_REQUESTS: list[tuple[str, int]] = [
+    ("{nope", -32700),
+    ("[]", -32600),
+    ('[{"jsonrpc": "2.0", "method": "ping", "id": 1}]', -32600),
+    ("{}", -32600),
+    ('{"jsonrpc": "1.0", "method": "ping", "id": 1}', -32600),
+    ('{"jsonrpc": "2.0", "id": 1}', -32600),
+    ('{"jsonrpc": "2.0", "method": "ping", "params": [1], "id": 1}', -32600),
+    ('{"jsonrpc": "2.0", "method": "ping", "id": 1, "extra": 1}', -32600),
+    ('{"jsonrpc": "2.0", "method": "reset", "id": 1}', -32601),
+    ('{"jsonrpc": "2.0", "method": "tools/call", "params": {"name": "step"}, "id": 1}', -32602),
+    ('{"jsonrpc": "2.0", "method": "tools/call", "params": {"name": "reset"}, "id": 1}', -32602),
+    (  # over HTTP a tools/call must name its session
+        '{"jsonrpc": "2.0", "method": "tools/call", "id": 1,'
+        ' "params": {"name": "move", "arguments": {"room": "Admin"}}}',
+        -32602,
+    ),
+]
+
+
+@pytest.mark.parametrize(("body", "code"), BAD_REQUESTS)
+def test_bad_json_rpc_over_http_gets_an_error_object(
+    server: RunningServer, body: str, code: int
+) -> None:
+    with httpx.Client(base_url=server.base_url) as client:
+        response = client.post("/mcp", content=body, headers={"content-type": "application/json"})
+    assert response.status_code == 200
+    reply = response.json()
+    assert reply["jsonrpc"] == "2.0" and "result" not in reply
+    assert reply["error"]["code"] == code and reply["error"]["message"]
+
+
+@pytest.mark.parametrize(
+    ("params", "code"),
+    [
+        ({"name": "move", "arguments": {"room": "Atlantis"}}, -32602),
+        ({"name": "move", "arguments": {}}, -32602),
+        ({"name": "move", "arguments": {"room": "Admin", "speed": 3}}, -32602),
+        ({"name": "move", "arguments": "Admin"}, -32602),
+        ({"name": "fly", "arguments": {}}, -32602),
+        ({"arguments": {}}, -32602),
+        ({"name": "move", "arguments": {"room": "Admin"}, "session_id": "not-mine"}, -32602),
+        ({"name": "move", "arguments": {"room": "Admin"}, "bogus": 1}, -32602),
+    ],
+)
+def test_bad_tool_calls_over_ws_change_nothing(
+    server: RunningServer, params: dict[str, Any], code: int
+) -> None:
+    with RawSession(server.ws_url) as session:
+        session.reset(seed=3, seat=0)
+        state = session.state()
+        reply = session.send(
+            {
+                "type": "mcp",
+                "data": {"jsonrpc": "2.0", "id": 7, "method": "tools/call", "params": params},
+            }
+        )
+        assert reply["type"] == "mcp" and reply["data"]["error"]["code"] == code
+        assert reply["data"]["id"] == 7
+        assert session.state() == state
+
+
+def test_tool_calls_over_ws_equal_steps(server: RunningServer) -> None:
+    """A tool call and the matching step message lead to the same game."""
+    rng = random.Random(1)
+    with RawSession(server.ws_url) as by_tool, RawSession(server.ws_url) as by_step:
+        a = by_tool.reset(seed=77, seat=0)["data"]
+        b = by_step.reset(seed=77, seat=0)["data"]
+        assert a == b
+        rpc_id = 0
+        while not a["done"]:
+            action = rng.choice(a["observation"]["legal_actions"])
+            rpc_id += 1
+            reply = by_tool.send(
+                {
+                    "type": "mcp",
+                    "data": {
+                        "jsonrpc": "2.0",
+                        "id": rpc_id,
+                        "method": "tools/call",
+                        "params": {"name": action["type"], "arguments": arguments_for(action)},
+                    },
+                }
+            )
+            a = reply["data"]["result"]["structuredContent"]
+            b = by_step.step(action)["data"]
+            assert a == b
+        assert by_tool.state()["data"]["step_count"] == rpc_id
+
+
+def test_mcp_over_ws_needs_a_game_and_keeps_its_session(server: RunningServer) -> None:
+    with RawSession(server.ws_url) as session:
+        call = {
+            "jsonrpc": "2.0",
+            "id": 1,
+            "method": "tools/call",
+            "params": {"name": "talk", "arguments": {}},
+        }
+        reply = session.send({"type": "mcp", "data": call})
+        assert (
+            reply["data"]["error"]["code"] == -32000
+            and "reset" in reply["data"]["error"]["message"]
+        )
+        own = session.send(
+            {"type": "mcp", "data": {"jsonrpc": "2.0", "id": 2, "method": "openenv/session/create"}}
+        )
+        own_id = own["data"]["result"]["session_id"]
+        refused = session.send(
+            {
+                "type": "mcp",
+                "data": {
+                    "jsonrpc": "2.0",
+                    "id": 3,
+                    "method": "openenv/session/close",
+                    "params": {"session_id": own_id},
+                },
+            }
+        )
+        assert refused["data"]["error"]["code"] == -32600
+        assert (
+            session.send({"type": "mcp", "data": "not an object"})["data"]["error"]["code"]
+            == -32600
+        )
+        listed = session.send(
+            {"type": "mcp", "data": {"jsonrpc": "2.0", "id": 4, "method": "tools/list"}}
+        )
+        assert len(listed["data"]["result"]["tools"]) == len(ACTION_TYPES)
+
+
+def test_http_tool_calls_need_a_known_session(server: RunningServer) -> None:
+    with httpx.Client(base_url=server.base_url) as client:
+        no_session = rpc(client, "tools/call", {"name": "talk", "arguments": {}})
+        assert (
+            no_session["error"]["code"] == -32602 and "session_id" in no_session["error"]["message"]
+        )
+        unknown = rpc(
+            client, "tools/call", {"name": "talk", "arguments": {}, "session_id": "f" * 32}
+        )
+        assert unknown["error"]["code"] == -32602
+        bad_reset = rpc(client, "openenv/session/create", {"seat": 99})
+        assert bad_reset["error"]["code"] == -32602
+
+
+def test_http_sessions_count_towards_capacity_and_expire() -> None:
+    with (
+        serve(ServerSettings(max_sessions=2, session_timeout_s=0.4)) as server,
+        httpx.Client(base_url=server.base_url) as client,
+    ):
+        ids = [
+            rpc(client, "openenv/session/create", {"policies": RANDOM_POLICIES})["result"][
+                "session_id"
+            ]
+            for _ in range(2)
+        ]
+        full = rpc(client, "openenv/session/create", {"policies": RANDOM_POLICIES})
+        assert (
+            full["error"]["code"] == -32000 and full["error"]["data"]["code"] == "CAPACITY_REACHED"
+        )
+        import time
+
+        time.sleep(1.0)  # both idle past the timeout: the reaper closes them
+        assert len(server.registry) == 0
+        assert client.get("/state", params={"session_id": ids[0]}).status_code == 404
+        assert (
+            "session_id"
+            in rpc(client, "openenv/session/create", {"policies": RANDOM_POLICIES})["result"]
+        )
+
+
+def test_tool_results_are_json_serialisable_text_and_structure(server: RunningServer) -> None:
+    with httpx.Client(base_url=server.base_url) as client:
+        created = rpc(
+            client, "openenv/session/create", {"seed": 2, "seat": 0, "policies": RANDOM_POLICIES}
+        )["result"]
+        action = created["observation"]["legal_actions"][0]
+        result = rpc(
+            client,
+            "tools/call",
+            {
+                "name": action["type"],
+                "arguments": arguments_for(action),
+                "session_id": created["session_id"],
+            },
+        )["result"]
+        json.dumps(result)
+        assert set(result["structuredContent"]) == {"observation", "reward", "done"}
+        rpc(client, "openenv/session/close", {"session_id": created["session_id"]})
