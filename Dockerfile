@@ -8,7 +8,8 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 WORKDIR /app
 
-# Dependencies first, pinned and hash-checked, so code changes reuse this layer.
+# Run-time dependencies first (pinned and hash-checked; no test tools), so code changes reuse
+# this layer.
 COPY requirements.lock ./
 RUN pip install -r requirements.lock
 

@@ -1,5 +1,7 @@
 # Build/dev entry points. Everything runs from the project's own .venv, which is
-# (re)built from requirements.lock + pyproject.toml whenever either changes.
+# (re)built from requirements-dev.lock + pyproject.toml whenever either changes.
+# requirements.lock pins the run-time dependencies only (the Docker image installs it);
+# requirements-dev.lock pins those same versions plus the test tools.
 
 PYTHON ?= python3.11
 VENV   := .venv
@@ -11,9 +13,9 @@ STAMP  := $(VENV)/.installed
 
 venv: $(STAMP)
 
-$(STAMP): requirements.lock pyproject.toml setup.cfg
+$(STAMP): requirements-dev.lock pyproject.toml setup.cfg
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --disable-pip-version-check -r requirements.lock
+	$(PY) -m pip install --disable-pip-version-check -r requirements-dev.lock
 	$(PY) -m pip install --disable-pip-version-check --no-deps -e .
 	@touch $@
 
