@@ -313,7 +313,8 @@ def state_vector(game: Game) -> np.ndarray:
 def text_observation(game: Game, seat: int) -> str:
     """The 7vik-layout information block, after a short header of who the reader is."""
     me = game.players[seat]
-    header = f"You are {me.name}, a {me.identity}."
+    article = "an" if me.is_impostor else "a"
+    header = f"You are {me.name}, {article} {me.identity}."
     if me.is_impostor:
         team = ", ".join(game.names[s] for s in game.impostor_seats())
         header += f" The impostors are: {team}."
