@@ -217,24 +217,6 @@ def snapshot(env: Any) -> dict[str, Any]:
     }
 
 
-def mask_phase_instruction(block: str) -> str:
-    """Replace the lines between ``Current phase:`` and the next empty line by one placeholder,
-    as the reference games do (the instruction prose is each engine's own)."""
-    out: list[str] = []
-    lines = block.split("\n")
-    i = 0
-    while i < len(lines):
-        out.append(lines[i])
-        if lines[i].startswith("Current phase:"):
-            out.append("<phase instruction>")
-            i += 1
-            while i < len(lines) and lines[i] != "":
-                i += 1
-            continue
-        i += 1
-    return "\n".join(out)
-
-
 def phase_instruction_lines(block: str) -> list[str]:
     """The observation's own phase-instruction lines (after ``Current phase:``)."""
     lines = block.split("\n")

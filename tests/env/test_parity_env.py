@@ -18,10 +18,10 @@ import pytest
 from amongagents import PRESETS
 from amongus_marl import env as make_env
 from amongus_marl.replay import ReplayError, replay_through_env
+from tests.engine.helpers import mask_phase_instruction
 from tests.env.helpers import (
     EMERGENCY,
     PARITY_DIR,
-    mask_phase_instruction,
     parity_files,
     parity_games,
     phase_instruction_lines,
