@@ -8,7 +8,7 @@ is built, naming the key, rather than deep inside a game.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, fields, replace
 from types import MappingProxyType
 from typing import Any, Final
 
@@ -121,32 +121,16 @@ def _range_reason(key: str, config: GameConfig) -> str:
     return ""
 
 
-#: The reference presets, by the names this project uses.
+#: The reference presets, by the names this project uses. ``GameConfig``'s defaults are the
+#: seven-member game; the others differ from it only where the reference's presets do.
+_SEVEN = GameConfig()
+_FIVE = replace(_SEVEN, num_players=5, num_impostors=1, num_long_tasks=0)
 PRESETS: Final[Mapping[str, GameConfig]] = MappingProxyType(
     {
-        "sample_five_member": GameConfig(
-            num_players=3,
-            num_impostors=1,
-            num_common_tasks=1,
-            num_short_tasks=1,
-            num_long_tasks=0,
-            discussion_rounds=3,
-            max_num_buttons=2,
-            kill_cooldown=1,
-            max_timesteps=5,
-        ),
-        "five_member": GameConfig(
-            num_players=5,
-            num_impostors=1,
-            num_common_tasks=1,
-            num_short_tasks=1,
-            num_long_tasks=0,
-            discussion_rounds=3,
-            max_num_buttons=2,
-            kill_cooldown=3,
-            max_timesteps=50,
-        ),
-        "seven_member": GameConfig(),
+        # "SAMPLE_FIVE_MEMBER_GAME" has three players, despite its name.
+        "sample_five_member": replace(_FIVE, num_players=3, kill_cooldown=1, max_timesteps=5),
+        "five_member": _FIVE,
+        "seven_member": _SEVEN,
     }
 )
 SEVEN_MEMBER_GAME: Final[GameConfig] = PRESETS["seven_member"]
