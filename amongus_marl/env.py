@@ -50,6 +50,7 @@ from gymnasium import spaces
 from pettingzoo import AECEnv
 from pettingzoo.utils import wrappers
 
+from amongagents import actions as act
 from amongagents.actions import Action, ActionKind
 from amongagents.config import GameConfig, resolve_config
 from amongagents.game import Game, IllegalActionError
@@ -179,11 +180,11 @@ class raw_env(AECEnv):  # noqa: N801 - PettingZoo's naming convention for the ba
                 f"ignoring unknown reset option(s) {sorted(options)}; the option is 'scenario'",
                 stacklevel=2,
             )
-        if seed is not None:
-            self._seed_source = random.Random(seed)
-        self.game = Game(
-            self.game_config, seed=self._seed_source.getrandbits(63), scenario=scenario
-        )
+        # Draw from a copy of the seed stream, kept only once the game is built: a reset that
+        # fails (a bad scenario) must leave the environment as it was.
+        source = random.Random(seed) if seed is not None else _copy_rng(self._seed_source)
+        self.game = Game(self.game_config, seed=source.getrandbits(63), scenario=scenario)
+        self._seed_source = source
         self._begin_episode()
 
     def reset_from_game(self, game: Game) -> None:
@@ -211,8 +212,9 @@ class raw_env(AECEnv):  # noqa: N801 - PettingZoo's naming convention for the ba
         self._tables: dict[tuple[Any, ...], tuple[dict[int, Action], np.ndarray]] = {}
         self._rewards_dirty = False
         self.agent_selection = self.possible_agents[game.current_seat]
-        if game.is_over:
+        if game.is_over:  # e.g. a config whose impostors already match the crew
             self._finish()
+            self._accumulate_rewards()
         self._refresh_info_mask()
 
     # ------------------------------------------------------------------ acting
@@ -257,6 +259,8 @@ class raw_env(AECEnv):  # noqa: N801 - PettingZoo's naming convention for the ba
 
     def _resolve(self, action: int | np.integer | str | Action | None) -> Action:
         game = self._require_game()
+        if isinstance(action, np.ndarray) and action.shape == () and action.dtype.kind in "iu":
+            action = int(action)  # a 0-d integer array is a member of Discrete too
         if isinstance(action, (int, np.integer)) and not isinstance(action, bool):
             index = int(action)
             table = self._table()
@@ -273,6 +277,8 @@ class raw_env(AECEnv):  # noqa: N801 - PettingZoo's naming convention for the ba
         if isinstance(action, str):
             return game.resolve(_fold_speech(action))
         if isinstance(action, Action):
+            if action.kind is ActionKind.SPEAK:
+                action = act.speak(_fold_speech(action.text)[len("SPEAK: ") :] or "...")
             return game.resolve(action)
         raise IllegalActionError(
             "an action must be a catalogue index, a 7vik action string or an Action, "
@@ -322,7 +328,8 @@ class raw_env(AECEnv):  # noqa: N801 - PettingZoo's naming convention for the ba
             observer = self._observers[seat]
             if observer is None:
                 observer = self._observers[seat] = VectorObserver(game, seat, self._speech)
-            observation: Any = observer.vector()
+            # Only the agent to act reads its location message (as a player does at its turn).
+            observation: Any = observer.vector(reading=agent == self.agent_selection)
         else:
             observation = TextObservation(text_observation(game, seat))
         if self.mask_in_info:
@@ -430,13 +437,20 @@ class raw_env(AECEnv):  # noqa: N801 - PettingZoo's naming convention for the ba
                 self.infos[agent]["action_mask"] = self.action_mask(agent)
 
 
+def _copy_rng(rng: random.Random) -> random.Random:
+    copy = random.Random()
+    copy.setstate(rng.getstate())
+    return copy
+
+
 def _fold_speech(text: str) -> str:
     """Free speech is folded to printable ASCII and cut to ``MAX_SPEECH_LENGTH`` characters, so
     every prompt stays inside the text observation space."""
     stripped = text.strip()
     if not stripped.startswith("SPEAK:"):
         return text
-    message = unicodedata.normalize("NFKD", stripped[len("SPEAK:") :])
+    decomposed = unicodedata.normalize("NFKD", stripped[len("SPEAK:") :])
+    message = "".join(c for c in decomposed if not unicodedata.combining(c))  # e + accent -> e
     ascii_message = message.encode("ascii", "replace").decode("ascii")
     printable = "".join(c if c in TEXT_CHARSET else " " for c in ascii_message)
     return "SPEAK: " + printable.strip()[:MAX_SPEECH_LENGTH]

@@ -157,7 +157,9 @@ class VectorObserver:
             self._seen_observations = len(player.observations)
         if len(player.action_history) > self._seen_actions:
             for entry in player.action_history[self._seen_actions :]:
-                if entry.action.kind is ActionKind.VOTE:
+                # Own votes are folded after the messages heard since the last fold, which may
+                # already belong to a later meeting: a vote of an earlier meeting is stale then.
+                if entry.action.kind is ActionKind.VOTE and entry.clock.timestep >= self._meeting:
                     self._new_meeting(entry.clock.timestep)
                     self._evidence[entry.action.target, I_VOTED_FOR] = 1.0
             self._seen_actions = len(player.action_history)
@@ -211,7 +213,7 @@ class VectorObserver:
             row[SEEN_TASKS] = min(1.0, row[SEEN_TASKS] + 0.25)
 
     def _fold_monitor(self, readout: MonitorReadout) -> None:
-        now = self.game.timestep
+        now = readout.clock.timestep if readout.clock is not None else self.game.timestep
         for seat, description in readout.entries:
             row = self._evidence[seat]
             if not description.startswith("leave "):
@@ -224,7 +226,14 @@ class VectorObserver:
                 row[SEEN_FAKE] = 1.0
 
     # -- rendering ------------------------------------------------------------------------
-    def vector(self) -> np.ndarray:
+    def vector(self, reading: bool = True) -> np.ndarray:
+        """The agent's observation now.
+
+        ``reading``: the agent reads its location message, as a player does at its own turn, and
+        what it shows is remembered (who was seen where, and when). Observations taken at other
+        moments (``reading=False``) show the current message too, but remember nothing of it, so
+        extra observations never change what the agent later observes.
+        """
         self._fold()
         game, me, own, at = self.game, self._me, self._own, self._phase_at
         own[:] = self._static
@@ -245,8 +254,30 @@ class VectorObserver:
         for task, slot in self._task_slots:
             if task.remaining != task.duration:
                 own[slot] = task.progress
-        self._fold_location(in_task_phase)
-        return self._buffer.copy()
+        if reading:
+            self._fold_location(in_task_phase)
+            return self._buffer.copy()
+        return self._glance()
+
+    def _glance(self) -> np.ndarray:
+        """A copy of the vector with the current location message laid over it, unremembered."""
+        vector = self._buffer.copy()
+        rows = vector[self._own.size :].reshape(self.n, PLAYER_FEATURES)
+        info = self.game.location_info(self.seat)
+        rows[:, HERE_ALIVE : HERE_BODY + 1] = 0.0
+        room = ROOM_INDEX[info.room]
+        seen_at = (info.clock.timestep + 1) * self._inverse_time_plus_one
+        for other, dead in zip(info.occupants, info.dead, strict=True):
+            row = rows[other]
+            if dead:
+                row[HERE_BODY] = row[KNOWN_DEAD] = 1.0
+                continue
+            row[HERE_ALIVE] = 1.0
+            if other != self.seat and row[LAST_SEEN_TIME] <= seen_at:
+                row[LAST_SEEN_ROOM : LAST_SEEN_ROOM + NUM_ROOMS] = 0.0
+                row[LAST_SEEN_ROOM + room] = 1.0
+                row[LAST_SEEN_TIME] = seen_at
+        return vector
 
     def _fold_location(self, in_task_phase: bool) -> None:
         """Who is in my room per my latest location message (skipped when it did not change).

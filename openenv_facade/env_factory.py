@@ -12,6 +12,7 @@ shared-part environment plays exactly like a freshly constructed one.
 from __future__ import annotations
 
 import copy
+import random
 from collections import OrderedDict
 from typing import Final
 
@@ -60,6 +61,8 @@ class EnvFactory:
                 for name, value in template.__dict__.items()
             }
         )
+        # A copied seed stream would make every unseeded game of every session the same game.
+        env._seed_source = random.Random()
         return env
 
 

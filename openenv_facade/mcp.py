@@ -286,9 +286,15 @@ class McpDispatcher:
                 + ", ".join(ROOMS),
                 [{"loc": ["room"], "msg": "not a room of the Skeld", "type": "enum"}],
             )
+        try:
+            action = tool.to_action(parsed)
+        except ValidationError as exc:  # arguments the tool accepts but no GameAction could carry
+            raise RpcError(
+                INVALID_PARAMS, f"Invalid arguments for tool {tool.name!r}", _errors(exc)
+            ) from None
         target = self._call_slot(params.get("session_id"), slot)
         try:
-            observation = target.session.step(tool.to_action(parsed))
+            observation = target.session.step(action)
         except SessionError as exc:
             raise RpcError(SERVER_ERROR, str(exc), {"code": exc.code}) from None
         target.touch()

@@ -299,21 +299,29 @@ class _ToolArguments(_Strict):
 
 
 class MoveArguments(_ToolArguments):
-    room: str = Field(description="an adjacent room to walk to")
+    room: str = Field(max_length=MAX_ACTION_TEXT, description="an adjacent room to walk to")
 
 
 class VentArguments(_ToolArguments):
-    room: str = Field(description="a room connected to this one by vent (impostors only)")
+    room: str = Field(
+        max_length=MAX_ACTION_TEXT,
+        description="a room connected to this one by vent (impostors only)",
+    )
 
 
 class TaskArguments(_ToolArguments):
     task: str | None = Field(
-        default=None, description="the task's name; optional when only one can be done here"
+        default=None,
+        max_length=MAX_ACTION_TEXT,
+        description="the task's name; optional when only one can be done here",
     )
 
 
 class KillArguments(_ToolArguments):
-    player: str = Field(description="colour or name of a crewmate in your room (impostors only)")
+    player: str = Field(
+        max_length=MAX_ACTION_TEXT,
+        description="colour or name of a crewmate in your room (impostors only)",
+    )
 
 
 class NoArguments(_ToolArguments):
@@ -327,7 +335,9 @@ class TalkArguments(_ToolArguments):
 
 
 class VoteArguments(_ToolArguments):
-    player: str = Field(description="colour or name of the living player to eject")
+    player: str = Field(
+        max_length=MAX_ACTION_TEXT, description="colour or name of the living player to eject"
+    )
 
 
 class MonitorArguments(_ToolArguments):

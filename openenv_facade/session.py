@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 import random
+import secrets
 import uuid
 from collections.abc import Mapping
 from functools import lru_cache
@@ -133,22 +134,26 @@ class SeatSession:
         if self.env is None or self.env.game_config != config:
             self.env = ENV_FACTORY.make(config)
         env = self.env
+        # An unseeded game gets fresh entropy: session environments are copies of one template,
+        # and its seed stream must not make every unseeded game the same game.
+        seed = params.seed if params.seed is not None else secrets.randbits(63)
         try:
-            env.reset(seed=params.seed, options=options)
+            env.reset(seed=seed, options=options)
         except ConfigError as exc:  # a scenario the config cannot satisfy
             raise RequestError(str(exc)) from None
         game = env.game
         assert game is not None
 
+        # The seat and the policies' seeds come from a generator of their own (derived from the
+        # game's seed): drawing them from the game's RNG would make the game's log unreplayable.
+        policy_seeds = random.Random(game.seed ^ _POLICY_SEED_SALT)
         if params.seat is not None:
             seat = params.seat
         elif params.role is not None:
             wanted = params.role == "impostor"
-            seat = game.rng.choice([p.seat for p in game.players if p.is_impostor == wanted])
+            seat = policy_seeds.choice([p.seat for p in game.players if p.is_impostor == wanted])
         else:
-            seat = game.rng.randrange(n)
-
-        policy_seeds = random.Random(game.seed ^ _POLICY_SEED_SALT)
+            seat = policy_seeds.randrange(n)
         for policy in policies.values():
             policy.reset(seed=policy_seeds.getrandbits(63))
         self._fallback_rng = random.Random(policy_seeds.getrandbits(63))

@@ -409,7 +409,7 @@ class Game:
     def _monitor_readout(self, room: str) -> MonitorReadout:
         living, _ = self.occupants(room)
         if not living:
-            return MonitorReadout(room, ())
+            return MonitorReadout(room, (), self.clock)
         entries: list[tuple[int, str]] = []
         for q in self.players:
             record = q.last_action
@@ -426,7 +426,7 @@ class Game:
                 and _move_origin(record) == room
             ):
                 entries.append((q.seat, f"leave {room}"))
-        return MonitorReadout(room, tuple(entries))
+        return MonitorReadout(room, tuple(entries), self.clock)
 
     def _complete_task(self, p: Player, action: Action) -> None:
         self._own_task(p, action).remaining -= 1

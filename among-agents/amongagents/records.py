@@ -71,6 +71,7 @@ class MonitorReadout(NamedTuple):
 
     room: str
     entries: tuple[tuple[int, str], ...]  # (seat, description); empty means no one was there
+    clock: Clock | None = None  # when the monitor was watched
 
 
 Observation = SeenAction | MonitorReadout

@@ -10,6 +10,7 @@ import pytest
 from amongagents import Game, GameOverError, IllegalActionError, Phase
 from amongagents.actions import ActionKind
 from amongagents.actions import vote as vote_action
+from amongagents.records import MonitorReadout
 from amongagents.skeld import ROOMS
 from tests.engine.helpers import (
     DOWNLOAD_DATA_CAFETERIA,
@@ -750,3 +751,20 @@ def test_an_action_object_from_the_legal_list_is_accepted() -> None:
     chosen = game.legal_actions()[0]
     game.step(chosen)
     assert game.steps[-1].action == chosen.text
+
+
+def test_a_monitor_readout_is_stamped_with_when_it_was_watched() -> None:
+    game = new_game(
+        crewmate("red", ("Fix Wiring", "Security")),
+        crewmate("blue", ("Fix Wiring", "Admin")),
+        impostor("green"),
+        crewmate("pink", ("Fix Wiring", "Admin")),
+        crewmate("orange", ("Fix Wiring", "Admin")),
+    )
+    walk(game, 0, "Security")
+    idle_until(game, 0)
+    watched_at = game.clock
+    act(game, 0, "VIEW MONITOR Admin")
+    readout = game.players[0].observations[-1]
+    assert isinstance(readout, MonitorReadout)
+    assert readout.clock == watched_at

@@ -1,0 +1,97 @@
+"""Edge cases of the environment: when an observation is taken, odd actions, odd games."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import amongus_marl
+from amongagents import actions as act
+from amongagents.config import GameConfig
+from amongagents.game import IllegalActionError
+from tests.env.helpers import snapshot
+
+
+def play_recording(seed: int, eager: bool) -> list[tuple[str, np.ndarray]]:
+    """Random legal play; the acting agent's vector at each turn. ``eager`` also observes every
+    agent after every step, which must not change what any agent observes at its own turn."""
+    env = amongus_marl.raw_env(config="seven_member", mask_in_info=True)
+    env.reset(seed=seed)
+    rng = np.random.default_rng(seed)
+    seen = []
+    while not env.game.is_over:
+        agent = env.agent_selection
+        seen.append((agent, env.observe(agent)))
+        legal = np.flatnonzero(env.action_mask(agent))
+        env.step(int(legal[rng.integers(len(legal))]))
+        if eager:
+            for other in env.agents:
+                env.observe(other)
+    return seen
+
+
+@settings(max_examples=15, deadline=None)
+@given(seed=st.integers(0, 2**31))
+def test_a_vector_observation_does_not_depend_on_when_earlier_ones_were_taken(seed: int) -> None:
+    lazy, eager = play_recording(seed, eager=False), play_recording(seed, eager=True)
+    assert [agent for agent, _ in lazy] == [agent for agent, _ in eager]
+    for turn, ((agent, lazy_vector), (_, eager_vector)) in enumerate(zip(lazy, eager, strict=True)):
+        differing = np.flatnonzero(lazy_vector != eager_vector)
+        assert differing.size == 0, f"turn {turn}, {agent}: features {differing.tolist()} differ"
+
+
+def test_a_game_over_at_reset_pays_its_rewards_through_last() -> None:
+    config = GameConfig(num_players=4, num_impostors=2, num_long_tasks=0)  # impostors tie the crew
+    env = amongus_marl.env(config=config)
+    env.reset(seed=1)
+    paid = {}
+    for agent in env.agent_iter():
+        _, reward, terminated, _, info = env.last()
+        assert terminated and info["win_code"] == 1
+        paid[agent] = reward
+        env.step(None)
+    roles = {f"player_{p.seat}": p.is_impostor for p in env.unwrapped.game.players}
+    assert paid == {agent: (1.0 if roles[agent] else -1.0) for agent in roles}
+
+
+def test_speech_given_as_an_action_object_is_folded_into_the_text_space() -> None:
+    env = amongus_marl.env(config="five_member", obs_mode="text")
+    env.reset(seed=3)
+    legal = env.unwrapped.legal_actions()
+    meeting_calls = [a for a in legal if a.startswith("CALL MEETING")]
+    env.step(meeting_calls[0])  # everyone starts in Cafeteria, next to the emergency button
+    assert env.unwrapped.legal_actions() == ["SPEAK: ..."]
+    env.step(act.speak("caf\u00e9 \u2603 " * 3000))
+    spoken = env.unwrapped.game.steps[-1].action
+    assert spoken.startswith("SPEAK: cafe ? cafe ?") and len(spoken) <= len("SPEAK: ") + 500
+    for agent in env.agents:
+        assert env.observation_space(agent).contains(env.observe(agent))
+
+
+def test_a_failed_reset_changes_nothing() -> None:
+    bad_scenario = {"scenario": {"players": [{"color": "mauve"}] + [{}] * 4}}
+    plain, disturbed = (amongus_marl.env(config="five_member") for _ in range(2))
+    for env in (plain, disturbed):
+        env.reset(seed=11)
+    before = snapshot(disturbed)
+    with pytest.raises(ValueError, match="mauve"):
+        disturbed.reset(options=bad_scenario)
+    assert snapshot(disturbed) == before
+    plain.reset()
+    disturbed.reset()
+    assert snapshot(plain) == snapshot(disturbed)
+
+
+def test_a_zero_dimensional_integer_array_is_an_action() -> None:
+    env = amongus_marl.env(config="five_member")
+    env.reset(seed=5)
+    observation, *_ = env.last()
+    legal = int(np.flatnonzero(observation["action_mask"])[0])
+    assert env.action_space(env.agent_selection).contains(np.array(legal))
+    steps = len(env.unwrapped.game.steps)
+    env.step(np.array(legal))
+    assert len(env.unwrapped.game.steps) == steps + 1
+    with pytest.raises(IllegalActionError):
+        env.step(np.array([legal, legal]))

@@ -1,0 +1,58 @@
+"""Edge cases of sessions: fresh games without a seed, replayable logs, over-long MCP arguments."""
+
+from __future__ import annotations
+
+import httpx
+
+from amongagents.replay import replay
+from openenv_facade.models import GameAction, ResetParams
+from openenv_facade.session import SeatSession
+from openenv_facade.settings import ServerSettings
+from tests.server.conftest import RANDOM_POLICIES, RunningServer
+
+
+def fresh_game_seed() -> int:
+    session = SeatSession(ServerSettings())
+    session.reset(ResetParams(policies=RANDOM_POLICIES))
+    assert session.game is not None
+    return session.game.seed
+
+
+def test_unseeded_games_of_different_sessions_are_different_games() -> None:
+    # Sessions' environments are copies of one template: a copied seed stream would make every
+    # unseeded game the same, and a second session would then reveal the first one's roles.
+    seeds = {fresh_game_seed() for _ in range(5)}
+    assert len(seeds) == 5
+
+
+def test_a_session_game_replays_from_its_event_log() -> None:
+    session = SeatSession(ServerSettings())
+    observation = session.reset(ResetParams(seed=0, role="crewmate", policies=RANDOM_POLICIES))
+    while not observation.done:
+        monitor = [a for a in observation.legal_actions if a.type == "monitor"]
+        action = monitor[0] if monitor else observation.legal_actions[0]
+        observation = session.step(GameAction.model_validate(action.model_dump()))
+    assert session.game is not None
+    log = session.game.event_log()
+    assert replay(log).event_log() == log
+
+
+def test_an_over_long_tool_argument_is_a_json_rpc_error(server: RunningServer) -> None:
+    def rpc(method: str, **params: object) -> dict:
+        body = {"jsonrpc": "2.0", "id": 1, "method": method, "params": params}
+        reply = httpx.post(f"{server.base_url}/mcp", json=body, timeout=10)
+        assert reply.status_code == 200, reply.text
+        return reply.json()
+
+    session = rpc("openenv/session/create", seed=1, policies=RANDOM_POLICIES)["result"]
+    try:
+        for tool, argument in (("task", "task"), ("kill", "player"), ("vote", "player")):
+            reply = rpc(
+                "tools/call",
+                session_id=session["session_id"],
+                name=tool,
+                arguments={argument: "x" * 5000},
+            )
+            assert reply["error"]["code"] == -32602, reply
+    finally:
+        rpc("openenv/session/close", session_id=session["session_id"])
