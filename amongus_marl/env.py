@@ -25,7 +25,10 @@ Observations
     ``mask_in_info=True``: the observation is the plain Box (or Text) and the mask goes to
     ``infos[agent]["action_mask"]``, which SuperSuit's observation wrappers require. Only the
     selected agent's mask has legal entries. ``state()`` is the global state (roles included)
-    for centralised critics, never part of an agent's observation.
+    for centralised critics, never part of an agent's observation. The vector remembers what an
+    agent's location message showed (who was seen where) when the agent observes at its own turn,
+    as a player reads its prompt; observing an agent at any other moment shows the message but
+    changes nothing, so extra ``observe`` calls never alter later observations.
 
 Rewards
     ``+1`` to each member of the winning team and ``-1`` to each loser at the end; optional
