@@ -240,7 +240,8 @@ class SeatSession:
             agent = env.agent_selection
             view = env.agent_view()
             policy = self._policies[players[view.seat].is_impostor]
-            observation = env.observe(agent) if _reads_observation(policy) else None
+            # The session's environment renders text; policies that read no observation get none.
+            observation = env.observe(agent) if policy.obs_mode is not None else None
             choice = policy.act(observation, env.infos[agent], view)
             try:
                 env.step(choice)
@@ -381,12 +382,6 @@ class SeatSession:
 
 
 # ---------------------------------------------------------------------- helpers
-#: Policies documented to decide from the ``AgentView`` alone (they ignore ``observation``).
-#: Building a text observation costs more than the policy's whole turn, so these get ``None``.
-#: A policy can say the same with ``reads_observation = False``.
-VIEW_ONLY_POLICIES: Final[frozenset[str]] = frozenset({"random", "heuristic"})
-
-
 # Observation parts repeat from turn to turn and between games; they are immutable, so share them.
 @lru_cache(maxsize=1024)
 def _visible(name: str, color: str, dead: bool) -> VisiblePlayer:
@@ -396,13 +391,6 @@ def _visible(name: str, color: str, dead: bool) -> VisiblePlayer:
 @lru_cache(maxsize=4096)
 def _task_status(task: str, room: str, kind: str, completed: bool, progress: float) -> TaskStatus:
     return TaskStatus(task=task, room=room, kind=kind, completed=completed, progress=progress)  # type: ignore[arg-type]
-
-
-def _reads_observation(policy: Policy) -> bool:
-    declared = getattr(policy, "reads_observation", None)
-    if declared is not None:
-        return bool(declared)
-    return policy.name not in VIEW_ONLY_POLICIES
 
 
 def _phase_name(game: Game) -> PhaseName:

@@ -34,9 +34,14 @@ class AgentView:
 
 @runtime_checkable
 class Policy(Protocol):
-    """Chooses actions for one or more seats of a game."""
+    """Chooses actions for one or more seats of a game.
+
+    ``obs_mode`` says which observation ``act`` reads: ``"vector"``, ``"text"``, or ``None`` when
+    the ``AgentView`` is all it needs (drivers then skip building an observation).
+    """
 
     name: str
+    obs_mode: str | None
 
     def reset(self, seed: int | None = None) -> None:
         """Forget everything about the previous game; reseed if a seed is given."""

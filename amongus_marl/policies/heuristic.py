@@ -276,6 +276,7 @@ class HeuristicPolicy:
     """
 
     name = "heuristic"
+    obs_mode: str | None = None  # it reads the seat's own records through the AgentView
 
     def __init__(self, seed: int | None = None, **settings: Any) -> None:
         unknown = sorted(set(settings) - _TUNING_FIELDS)

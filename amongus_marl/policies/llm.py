@@ -206,7 +206,7 @@ class LLMPolicy:
 
     name = "llm"
     #: The runner hands this policy the text observation.
-    obs_mode = "text"
+    obs_mode: str | None = "text"
 
     def __init__(
         self,

@@ -12,6 +12,7 @@ class RandomPolicy:
     """Uniform over the legal catalogue entries (speech acts and monitor rooms included)."""
 
     name = "random"
+    obs_mode: str | None = None  # the legal entries of the AgentView are all it needs
 
     def __init__(self, seed: int | None = None) -> None:
         self._rng = random.Random(seed)
