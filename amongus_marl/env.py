@@ -206,8 +206,10 @@ class raw_env(AECEnv):  # noqa: N801 - PettingZoo's naming convention for the ba
         self.terminations = {a: False for a in self.agents}
         self.truncations = {a: False for a in self.agents}
         self.infos: dict[str, dict[str, Any]] = {a: {} for a in self.agents}
-        self._speech = speech_table(game)
-        self._speech_actions = self.catalogue.speech_actions(game.names)
+        # Built on first use: the speech table only for vector observers, the speech actions
+        # only for meeting turns.
+        self._speech: dict[str, tuple[str, int]] | None = None
+        self._speech_actions: tuple[tuple[Action, ...], tuple[Action, ...]] | None = None
         # Vector observers are built on first use: most resets are followed by few observations
         # of some seats (the dead are never observed until the end).
         self._observers: list[VectorObserver | None] = [None] * len(self.agents)
@@ -261,6 +263,11 @@ class raw_env(AECEnv):  # noqa: N801 - PettingZoo's naming convention for the ba
             self.render()
 
     def _resolve(self, action: int | np.integer | str | Action | None) -> Action:
+        if type(action) is int:  # the common case: a catalogue index that is legal now
+            table = self._turn_table if self._turn_table is not None else self._table()
+            chosen = table.get(action)
+            if chosen is not None:
+                return chosen
         game = self._require_game()
         if isinstance(action, np.ndarray) and action.shape == () and action.dtype.kind in "iu":
             action = int(action)  # a 0-d integer array is a member of Discrete too
@@ -330,6 +337,8 @@ class raw_env(AECEnv):  # noqa: N801 - PettingZoo's naming convention for the ba
         if self.obs_mode == "vector":
             observer = self._observers[seat]
             if observer is None:
+                if self._speech is None:
+                    self._speech = speech_table(game)
                 observer = self._observers[seat] = VectorObserver(game, seat, self._speech)
             # Only the agent to act reads its location message (as a player does at its turn).
             observation: Any = observer.vector(reading=agent == self.agent_selection)
@@ -367,9 +376,9 @@ class raw_env(AECEnv):  # noqa: N801 - PettingZoo's naming convention for the ba
         if agent != self.agent_selection or game.is_over:
             raise ValueError(f"{agent} is not the agent to act")
         table = self._table()
-        return AgentView(
-            game.current_seat, game, game.current_legal_actions, self.action_mask(agent), table
-        )
+        mask = self._turn_mask
+        assert mask is not None
+        return AgentView(game.current_seat, game, game.current_legal_actions, mask, table)
 
     def state(self) -> np.ndarray:
         return state_vector(self._require_game())
@@ -421,7 +430,10 @@ class raw_env(AECEnv):  # noqa: N801 - PettingZoo's naming convention for the ba
             cached = self._tables.get(key)
             if cached is None:
                 speakers = [p.seat for p in game.players if p.alive and p.seat != seat]
-                table = self.catalogue.legal_map(list(legal), speakers, self._speech_actions)
+                speech = self._speech_actions
+                if speech is None:
+                    speech = self._speech_actions = self.catalogue.speech_actions(game.names)
+                table = self.catalogue.legal_map(list(legal), speakers, speech)
                 mask = self.catalogue.mask(table)
                 mask.flags.writeable = False
                 cached = self._tables[key] = (table, mask)
