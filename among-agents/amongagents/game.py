@@ -570,20 +570,6 @@ class Game:
         }
 
     # ------------------------------------------------------------------ convenience
-    def seat_of(self, who: str | int) -> int:
-        """A seat from a seat index, a colour, or a name such as ``Player 3: blue``."""
-        if isinstance(who, int) and not isinstance(who, bool):
-            if 0 <= who < len(self.players):
-                return who
-        elif isinstance(who, str):
-            key = who.strip().lower()
-            for p in self.players:
-                if key in (p.color, p.name.lower()):
-                    return p.seat
-        raise IllegalActionError(
-            f"no player {who!r}; players are {', '.join(p.name for p in self.players)}"
-        )
-
     def impostor_seats(self) -> list[int]:
         return [p.seat for p in self.players if p.is_impostor]
 
