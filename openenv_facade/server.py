@@ -36,11 +36,11 @@ import contextlib
 import json
 import logging
 from collections.abc import AsyncIterator, Callable
-from typing import Annotated, Any, Final
+from typing import Annotated, Any, Final, TypeVar
 
 from fastapi import Body, FastAPI, HTTPException, Query, Request, WebSocket
 from fastapi.responses import JSONResponse, Response
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from starlette.websockets import WebSocketDisconnect
 
@@ -140,6 +140,21 @@ def _validation_details(exc: ValidationError) -> list[dict[str, Any]]:
     ]
 
 
+ModelT = TypeVar("ModelT", bound=BaseModel)
+
+
+def _validated(model: type[ModelT], data: Any, what: str) -> ModelT | str:
+    """``data`` as a ``model``, or the error frame that says why it is not one."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        return error_frame(
+            _validation_message(what, exc),
+            ErrorCode.VALIDATION_ERROR,
+            errors=_validation_details(exc),
+        )
+
+
 def _validation_message(what: str, exc: ValidationError) -> str:
     first = exc.errors(include_url=False, include_context=False, include_input=False)[0]
     where = ".".join(str(part) for part in first["loc"]) or what
@@ -214,28 +229,18 @@ class WireProtocol:
             return error_frame(
                 "reset 'data' must be an object of reset arguments", ErrorCode.VALIDATION_ERROR
             )
-        try:
-            params = ResetParams.model_validate(data)
-        except ValidationError as exc:
-            return error_frame(
-                _validation_message("reset arguments", exc),
-                ErrorCode.VALIDATION_ERROR,
-                errors=_validation_details(exc),
-            )
+        params = _validated(ResetParams, data, "reset arguments")
+        if isinstance(params, str):
+            return params
         return observation_frame(slot.session.reset(params))
 
     def _step(self, slot: SessionSlot, message: dict[str, Any]) -> str:
         data = message.get("data")
         if not isinstance(data, dict):
             return error_frame("step 'data' must be an action object", ErrorCode.VALIDATION_ERROR)
-        try:
-            action = GameAction.model_validate(data)
-        except ValidationError as exc:
-            return error_frame(
-                _validation_message("action", exc),
-                ErrorCode.VALIDATION_ERROR,
-                errors=_validation_details(exc),
-            )
+        action = _validated(GameAction, data, "action")
+        if isinstance(action, str):
+            return action
         return observation_frame(slot.session.step(action))
 
     def _state(self, slot: SessionSlot, message: dict[str, Any]) -> str:

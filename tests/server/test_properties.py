@@ -32,6 +32,8 @@ json_values = st.recursive(
 def typed_frame(kind: str, data: Any) -> str:
     """A frame of ``kind``. A reset that names no seed would draw fresh entropy (a new game each
     run), so junk resets carry one and every example replays the same way."""
+    if kind == "reset" and data is None:  # the server reads a missing argument object as {}
+        data = {}
     if kind == "reset" and isinstance(data, dict):
         data = {"seed": 7, **data}
     return json.dumps({"type": kind, "data": data})
