@@ -14,6 +14,12 @@ share this process.
 Targets: at 1 and 8 clients at least the echo server's steps/s; p99 below 50 ms at 64 clients;
 1,000 open sessions at most 100 MB above idle.
 
+Beside the rates, the run reports each server's CPU time per step (from ``/proc``) and a floor
+for ours: the CPU time the rules engine alone (no environment, no policies, no observation, no
+network) spends per seat-step on the turns a seat-step contains, in random games of the same
+preset. When that floor approaches the echo server's whole CPU time per step, no transport or
+observation work can close the gap: the figures say where the time goes.
+
     python benchmarks/server_throughput.py [--seconds 8] [--clients 1,8,64] [--sessions 1000]
 """
 
@@ -38,9 +44,12 @@ from typing import Any
 import httpx
 from websockets.asyncio.client import ClientConnection, connect
 
+from amongagents import Game
+
 ROOT = Path(__file__).resolve().parent.parent
 TARGET_P99_MS = 50.0
 TARGET_SESSION_MB = 100.0
+DEFAULT_PRESET = "seven_member"  # the server's default game, which the benchmark's resets play
 
 
 # ----------------------------------------------------------------------------- the echo reference
@@ -102,6 +111,11 @@ class Server:
     @property
     def ws_url(self) -> str:
         return f"ws://127.0.0.1:{self.port}/ws"
+
+    def cpu_seconds(self) -> float:
+        """User plus system CPU time of the server process so far."""
+        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
     def rss_mb(self) -> float:
         for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
@@ -236,23 +250,51 @@ class Throughput:
     steps_per_s: float
     p50_ms: float
     p99_ms: float
+    server_cpu_us: float  # the server's CPU time per step (resets included), in microseconds
 
 
-async def measure(url: str, clients: int, seconds: float, player: Player) -> Throughput:
-    connections = [await connect(url, max_size=None, compression=None) for _ in range(clients)]
+async def measure(server: Server, clients: int, seconds: float, player: Player) -> Throughput:
+    connections = [
+        await connect(server.ws_url, max_size=None, compression=None) for _ in range(clients)
+    ]
     latencies: list[float] = []
     try:
+        cpu_before = server.cpu_seconds()
         started = time.perf_counter()
         deadline = started + seconds
         counts = await asyncio.gather(
             *(player(ws, deadline, latencies, random.Random(i)) for i, ws in enumerate(connections))
         )
         elapsed = time.perf_counter() - started
+        cpu = server.cpu_seconds() - cpu_before
     finally:
         for ws in connections:
             await ws.close()
     cuts = statistics.quantiles(latencies, n=100)
-    return Throughput(sum(counts) / elapsed, cuts[49] * 1000, cuts[98] * 1000)
+    steps = sum(counts)
+    return Throughput(steps / elapsed, cuts[49] * 1000, cuts[98] * 1000, cpu / steps * 1e6)
+
+
+def engine_floor(preset: str, seconds: float) -> tuple[float, float]:
+    """CPU microseconds the rules engine alone spends per seat-step, and turns per seat-step.
+
+    Random legal moves for every seat of ``preset`` games, one seat pinned per game as the
+    server pins the client's: a seat-step is every turn from the pinned seat's move to its next
+    one (or to the end of the game, as when the seat dies), and game set-up is included, as the
+    server's resets are."""
+    rng = random.Random(0)
+    seat_steps = turns = 0
+    started = time.process_time()
+    while time.process_time() - started < seconds:
+        game = Game(preset, seed=rng.getrandbits(63))
+        pinned = rng.randrange(game.config.num_players)
+        while not game.is_over:
+            if game.current_seat == pinned:
+                seat_steps += 1
+            legal = game.current_legal_actions
+            game.step(legal[rng.randrange(len(legal))])
+            turns += 1
+    return (time.process_time() - started) / seat_steps * 1e6, turns / seat_steps
 
 
 async def open_sessions(server: Server, count: int, reset: dict[str, Any]) -> tuple[float, float]:
@@ -315,19 +357,21 @@ async def run(
     play = game_player(policies)
 
     async def throughput(server: Server, clients: int, player: Player) -> Throughput:
-        await measure(server.ws_url, 2, 1.0, player)  # warm-up: imports, caches, first games
-        return await measure(server.ws_url, clients, seconds, player)
+        await measure(server, 2, 1.0, player)  # warm-up: imports, caches, first games
+        return await measure(server, clients, seconds, player)
 
     async def idle_sessions(
         server: Server, player: Player, reset: dict[str, Any]
     ) -> tuple[float, float]:
-        await measure(server.ws_url, 2, 1.0, player)  # the same warm-up, so "idle" is comparable
+        await measure(server, 2, 1.0, player)  # the same warm-up, so "idle" is comparable
         return await open_sessions(server, sessions, reset)
 
     cpus = os.cpu_count()
     print(f"other seats: {policies['impostor']} policies; {cpus} CPUs; {seconds:g} s per run")
-    print(f"{'clients':>7} {'server':<20} {'steps/s':>10} {'p50 ms':>8} {'p99 ms':>8}")
+    header = f"{'clients':>7} {'server':<20} {'steps/s':>10} {'p50 ms':>8} {'p99 ms':>8}"
+    print(f"{header} {'server CPU us/step':>19}")
     verdicts: list[str] = []
+    echo_cpu: list[float] = []
     for clients in client_counts:
         reference = await with_server(
             start_echo, clients, partial(throughput, clients=clients, player=echo_player)
@@ -338,7 +382,9 @@ async def run(
         for name, t in (("echo (openenv-core)", reference), ("amongus", result)):
             print(
                 f"{clients:>7} {name:<20} {t.steps_per_s:>10,.0f} {t.p50_ms:>8.2f} {t.p99_ms:>8.2f}"
+                f" {t.server_cpu_us:>19.0f}"
             )
+        echo_cpu.append(reference.server_cpu_us)
         if clients in (1, 8):
             ratio = result.steps_per_s / reference.steps_per_s
             verdict = "meets" if ratio >= 1 else "MISSES"
@@ -350,6 +396,13 @@ async def run(
             verdicts.append(
                 f"64 clients: p99 {result.p99_ms:.1f} ms ({verdict} < {TARGET_P99_MS:g} ms)"
             )
+
+    floor, turns = engine_floor(DEFAULT_PRESET, seconds)
+    print(
+        f"\nrules engine alone ({DEFAULT_PRESET}, random moves, no environment, observation or "
+        f"network): {floor:.0f} us of CPU per seat-step ({turns:.1f} turns per seat-step); "
+        f"the echo server's whole step: {statistics.median(echo_cpu):.0f} us (median)"
+    )
 
     print(f"\n{sessions} idle open sessions (each after one reset):")
     print(f"{'server':<20} {'RSS idle MB':>12} {'RSS open MB':>12} {'KB/session':>11}")

@@ -57,6 +57,12 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
         help="largest max_timesteps a game may ask for (AMONGUS_MAX_TIMESTEPS, default 500)",
     )
     parser.add_argument(
+        "--allowed-policies",
+        type=_policy_list,
+        help="comma-separated policies a client may pick for the other seats "
+        "(AMONGUS_ALLOWED_POLICIES, default random,heuristic)",
+    )
+    parser.add_argument(
         "--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"]
     )
 
@@ -74,6 +80,7 @@ def run_serve(args: argparse.Namespace) -> int:
             session_timeout_s=args.session_timeout,
             max_frame_bytes=args.max_frame_bytes,
             max_timesteps=args.max_timesteps,
+            allowed_policies=args.allowed_policies,
         )
     except ValueError as exc:
         raise SystemExit(f"amongus serve: {exc}") from None
@@ -91,6 +98,10 @@ def run_serve(args: argparse.Namespace) -> int:
         timeout_graceful_shutdown=5,
     )
     return 0
+
+
+def _policy_list(text: str) -> tuple[str, ...]:
+    return tuple(name.strip() for name in text.split(",") if name.strip())
 
 
 def tune_garbage_collector() -> None:

@@ -10,6 +10,9 @@ Methods: ``initialize``, ``ping``, ``tools/list``, ``tools/call``, and OpenEnv's
 arguments) and ``openenv/session/close``. Over HTTP a ``tools/call`` names its session with
 ``params.session_id``; on a ``/ws`` connection the connection's own session is used.
 
+A request without an ``id`` is a JSON-RPC notification: it is carried out (MCP clients send
+``notifications/initialized``, which needs nothing) and never answered.
+
 Errors follow JSON-RPC: a malformed request, an unknown method or tool, or arguments that do not
 fit the tool's schema get an error object and change nothing. A well-formed move the game does
 not allow now is a tool-level failure: the result has ``isError: true`` and the observation's
@@ -206,20 +209,31 @@ class McpDispatcher:
         self._methods: dict[str, Callable[[JsonRpcRequest, SessionSlot | None], Any]] = {
             "initialize": self._initialize,
             "ping": lambda request, slot: {},
+            "notifications/initialized": lambda request, slot: {},
             "tools/list": self._tools_list,
             "tools/call": self._tools_call,
             "openenv/session/create": self._session_create,
             "openenv/session/close": self._session_close,
         }
 
-    def handle_text(self, text: str | bytes, slot: SessionSlot | None) -> dict[str, Any]:
+    def handle_text(self, text: str | bytes, slot: SessionSlot | None) -> dict[str, Any] | None:
+        """The response to one JSON-RPC text, or ``None`` for a notification."""
         try:
             payload = json.loads(text)
         except (ValueError, UnicodeDecodeError) as exc:
             return error_response(None, PARSE_ERROR, f"Parse error: {exc}")
+        except RecursionError:  # a few KB of nested brackets exhaust the parser's stack
+            return error_response(None, PARSE_ERROR, "Parse error: nested too deeply")
         return self.handle(payload, slot)
 
-    def handle(self, payload: Any, slot: SessionSlot | None) -> dict[str, Any]:
+    def handle(self, payload: Any, slot: SessionSlot | None) -> dict[str, Any] | None:
+        """The response to one decoded JSON-RPC payload, or ``None`` for a notification."""
+        response = self._respond(payload, slot)
+        if isinstance(payload, dict) and "id" not in payload and "method" in payload:
+            return None  # a notification: carried out, never answered (even with an error)
+        return response
+
+    def _respond(self, payload: Any, slot: SessionSlot | None) -> dict[str, Any]:
         if isinstance(payload, list):
             return error_response(
                 None, INVALID_REQUEST, "Invalid Request: batch requests are not supported"

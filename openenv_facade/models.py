@@ -203,10 +203,11 @@ class GameState(_Strict):
 
 # ----------------------------------------------------------------------------------------- resets
 class PolicyChoice(_Strict):
-    """Which policy plays the other seats of each role."""
+    """Which policy plays the other seats of each role; a role left out gets the server's
+    default (``heuristic`` when the server offers it)."""
 
-    impostor: str = Field(default="heuristic", max_length=64)
-    crewmate: str = Field(default="heuristic", max_length=64)
+    impostor: str | None = Field(default=None, max_length=64)
+    crewmate: str | None = Field(default=None, max_length=64)
 
 
 class ResetParams(_Strict):

@@ -177,7 +177,8 @@ class WireProtocol:
         }
 
     def handle(self, slot: SessionSlot, text: str) -> str | None:
-        """The reply to one frame, or ``None`` for ``close`` (the connection then ends)."""
+        """The reply to one frame; ``""`` when there is none to send (a JSON-RPC notification)
+        and ``None`` for ``close`` (the connection then ends)."""
         limit = self.settings.max_frame_bytes
         # A character is at most 4 bytes: only long texts need their size counted.
         size = len(text.encode("utf-8", "surrogatepass")) if len(text) > limit // 4 else 0
@@ -190,6 +191,8 @@ class WireProtocol:
             message = json.loads(text)
         except ValueError as exc:
             return error_frame(f"Invalid JSON: {exc}", ErrorCode.INVALID_JSON)
+        except RecursionError:  # a few KB of nested brackets exhaust the parser's stack
+            return error_frame("Invalid JSON: nested too deeply", ErrorCode.INVALID_JSON)
         if not isinstance(message, dict):
             return error_frame(
                 "a message must be a JSON object with a 'type'", ErrorCode.VALIDATION_ERROR
@@ -250,7 +253,7 @@ class WireProtocol:
 
     def _mcp(self, slot: SessionSlot, message: dict[str, Any]) -> str:
         response = self.dispatcher.handle(message.get("data"), slot)
-        return json.dumps({"type": "mcp", "data": response})
+        return "" if response is None else json.dumps({"type": "mcp", "data": response})
 
 
 # ------------------------------------------------------------------------------ size-limit layer
@@ -431,11 +434,15 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
         return schemas
 
     @app.post("/mcp", tags=["MCP"], summary="JSON-RPC 2.0 (MCP tools and OpenEnv sessions)")
-    async def mcp(request: Request) -> JSONResponse:
+    async def mcp(request: Request) -> Response:
         """``tools/list``, ``tools/call`` (``params.session_id`` names the HTTP session),
-        ``openenv/session/create`` (params: reset arguments), ``openenv/session/close``."""
+        ``openenv/session/create`` (params: reset arguments), ``openenv/session/close``. A
+        notification (no ``id``) is accepted with 202 and no body."""
         body = await request.body()
-        return JSONResponse(dispatcher.handle_text(body, None))
+        response = dispatcher.handle_text(body, None)
+        if response is None:
+            return Response(status_code=202)
+        return JSONResponse(response)
 
     @app.websocket("/ws")
     async def websocket_session(websocket: WebSocket) -> None:
@@ -498,7 +505,8 @@ async def _serve_websocket(
             if reply is None:
                 await websocket.close(CLOSE_NORMAL)
                 return
-            await websocket.send_text(reply)
+            if reply:
+                await websocket.send_text(reply)
     except WebSocketDisconnect:
         return
 

@@ -169,7 +169,9 @@ class SeatSession:
         self._chat = []
 
         events: list[str] = []
-        reward = self._play_others(events)
+        # Non-zero only when the game is over at once (impostors as many as the crew).
+        reward = float(env.rewards[self.agent])
+        reward += self._play_others(events)
         return self._observe(reward, events, None)
 
     def _resolve_config(self, config: str | Mapping[str, int] | None) -> GameConfig:
@@ -190,7 +192,8 @@ class SeatSession:
         allowed = self.settings.allowed_policies
         registered = set(registered_policies())
         policies: dict[bool, Policy] = {}
-        for is_impostor, name in ((True, choice.impostor), (False, choice.crewmate)):
+        for is_impostor, chosen in ((True, choice.impostor), (False, choice.crewmate)):
+            name = self.settings.default_policy if chosen is None else chosen
             if name not in allowed:
                 raise RequestError(
                     f"policy {name!r} is not offered by this server; choose from {sorted(allowed)}"

@@ -15,6 +15,9 @@ setting                        environment variable         default  meaning
                                                             heuristic the other seats
 =============================  ===========================  =======  ==========================
 
+A reset that names no policy for a role gets ``default_policy``: ``heuristic`` when it is
+allowed, otherwise the first allowed policy.
+
 ``max_timesteps`` bounds the work one message can cause: when the client's seat dies, the rest
 of the game is played in one go.
 """
@@ -48,6 +51,11 @@ class ServerSettings:
             raise ValueError(f"max_timesteps must be at least 1, got {self.max_timesteps}")
         if not self.allowed_policies:
             raise ValueError("allowed_policies must name at least one policy")
+
+    @property
+    def default_policy(self) -> str:
+        """The policy of a role a reset leaves out."""
+        return "heuristic" if "heuristic" in self.allowed_policies else self.allowed_policies[0]
 
     @property
     def transport_max_bytes(self) -> int:

@@ -37,9 +37,12 @@ def test_add_serve_command_parses_the_flags() -> None:
             "9",
             "--max-frame-bytes",
             "4096",
+            "--allowed-policies",
+            "random, heuristic",
         ]
     )
     assert args.func is run_serve
+    assert args.allowed_policies == ("random", "heuristic")
     assert (
         args.host,
         args.port,

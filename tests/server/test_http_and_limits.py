@@ -168,6 +168,14 @@ def test_policies_outside_the_servers_offer_are_refused() -> None:
             and "not offered" in reply["data"]["message"]
         )
         assert session.reset(seed=1)["type"] == "observation"
+        # A role the reset leaves out gets a policy the server offers, not one it refuses.
+        for data in ({"seed": 1}, {"seed": 1, "policies": {"impostor": "random"}}):
+            assert session.send({"type": "reset", "data": data})["type"] == "observation"
+
+
+def test_the_default_policy_is_heuristic_when_offered() -> None:
+    assert ServerSettings().default_policy == "heuristic"
+    assert ServerSettings(allowed_policies=("random",)).default_policy == "random"
 
 
 def test_frames_beyond_the_transport_cap_close_the_connection() -> None:

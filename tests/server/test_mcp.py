@@ -140,6 +140,7 @@ def test_a_refused_move_is_a_tool_error_and_changes_nothing(server: RunningServe
 
 BAD_REQUESTS: list[tuple[str, int]] = [
     ("{nope", -32700),
+    ("[" * 2_000 + "]" * 2_000, -32700),  # small, but too deep for the parser
     ("[]", -32600),
     ('[{"jsonrpc": "2.0", "method": "ping", "id": 1}]', -32600),
     ("{}", -32600),
@@ -265,6 +266,25 @@ def test_mcp_over_ws_needs_a_game_and_keeps_its_session(server: RunningServer) -
             {"type": "mcp", "data": {"jsonrpc": "2.0", "id": 4, "method": "tools/list"}}
         )
         assert len(listed["data"]["result"]["tools"]) == len(ACTION_TYPES)
+
+
+def test_notifications_are_carried_out_and_never_answered(server: RunningServer) -> None:
+    """JSON-RPC: a request without an id gets no response, not even an error."""
+    with httpx.Client(base_url=server.base_url) as client:
+        for method in ("notifications/initialized", "ping", "no/such/method"):
+            response = client.post("/mcp", json={"jsonrpc": "2.0", "method": method})
+            assert (response.status_code, response.content) == (202, b"")
+    with RawSession(server.ws_url) as session:
+        first = session.reset(seed=3, seat=0)["data"]["observation"]
+        move = next(a for a in first["legal_actions"] if a["type"] == "move")
+        call = {
+            "jsonrpc": "2.0",
+            "method": "tools/call",
+            "params": {"name": "move", "arguments": {"room": move["target"]}},
+        }
+        session.ws.send(json.dumps({"type": "mcp", "data": call}))  # no reply to wait for
+        # The next reply is the state's, and it shows the notified move was played.
+        assert session.state()["data"]["step_count"] == 1
 
 
 def test_http_tool_calls_need_a_known_session(server: RunningServer) -> None:

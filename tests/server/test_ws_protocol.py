@@ -191,6 +191,7 @@ def test_protocol_errors_keep_the_session_usable(server: RunningServer) -> None:
         state = session.state()
         cases = [
             ("{not json", "INVALID_JSON"),
+            ("[" * 2_000 + "]" * 2_000, "INVALID_JSON"),  # small, but too deep for the parser
             ("[1, 2]", "VALIDATION_ERROR"),
             ('"reset"', "VALIDATION_ERROR"),
             (json.dumps({"data": {}}), "UNKNOWN_TYPE"),
