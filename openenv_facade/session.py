@@ -9,7 +9,10 @@ Hidden information: everything this module sends is computed from the seat's own
 location message, the real-time messages and monitor readouts it received, its own actions and
 tasks), its own role, and facts every player can see (timestep, phase, names, rooms, meetings).
 Other players' roles and anything that happened out of the seat's sight never reach a payload;
-the server's logs are the only place where a policy's misbehaviour is reported.
+the server's logs are the only place where a policy's misbehaviour is reported. A dead seat
+perceives nothing more: its location, company and prompt stay as they were when it died (the
+engine keeps filing messages for bodies, as the reference does), and only the game's end is
+reported to it.
 
 There is no I/O here and no FastAPI: the server calls these methods from its event loop.
 """
@@ -22,7 +25,7 @@ import secrets
 import uuid
 from collections.abc import Mapping
 from functools import lru_cache
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 
 from amongagents.actions import ActionKind
 from amongagents.config import ConfigError, GameConfig, resolve_config
@@ -69,6 +72,14 @@ class RequestError(SessionError):
         super().__init__(message, "VALIDATION_ERROR")
 
 
+class LastSight(NamedTuple):
+    """What a seat perceived when it died: all it will ever perceive of that game."""
+
+    location: str
+    visible: list[VisiblePlayer]
+    prompt: str
+
+
 class SeatSession:
     """The client's seat in a game driven through ``amongus_marl.raw_env``."""
 
@@ -86,6 +97,7 @@ class SeatSession:
         "_public_living",
         "_fallback_rng",
         "_chat",
+        "_last_sight",
     )
 
     def __init__(self, settings: ServerSettings) -> None:
@@ -102,6 +114,7 @@ class SeatSession:
         self._public_living = 0
         self._fallback_rng: random.Random | None = None
         self._chat: list[str] = []  # speech the seat heard in its latest meeting
+        self._last_sight: LastSight | None = None  # set when the seat dies
 
     # ------------------------------------------------------------------ properties
     @property
@@ -167,6 +180,7 @@ class SeatSession:
         self._phase = _phase_name(game)
         self._public_living = n
         self._chat = []
+        self._last_sight = None
 
         events: list[str] = []
         # Non-zero only when the game is over at once (impostors as many as the crew).
@@ -265,6 +279,11 @@ class SeatSession:
         speech to the meeting's chat)."""
         game = self.game
         assert game is not None
+        if self._last_sight is not None:  # the dead perceive nothing more, bar the game's end
+            if game.is_over and self._phase != "game_over":
+                events.append(_phase_change_text("game_over", game))
+                self._phase = "game_over"
+            return
         player = game.players[self.seat]
         names = game.names
         phase = _phase_name(game)
@@ -295,6 +314,20 @@ class SeatSession:
         if phase != self._phase:
             events.append(_phase_change_text(phase, game))
             self._phase = phase
+        if not player.alive:
+            self._last_sight = LastSight(
+                player.location, self._visible_players(game), text_observation(game, self.seat)
+            )
+
+    def _visible_players(self, game: Game) -> list[VisiblePlayer]:
+        """The others in the seat's latest location message."""
+        info = game.location_info(self.seat)
+        names, players = game.names, game.players
+        return [
+            _visible(names[other], players[other].color, dead)
+            for other, dead in zip(info.occupants, info.dead, strict=True)
+            if other != self.seat
+        ]
 
     def _body_visible(self, game: Game) -> bool:
         return any(game.location_info(self.seat).dead)
@@ -304,14 +337,10 @@ class SeatSession:
         assert game is not None
         seat = self.seat
         me = game.players[seat]
-        names = game.names
-        info = game.location_info(seat)
-        players = game.players
-        visible = [
-            _visible(names[other], players[other].color, dead)
-            for other, dead in zip(info.occupants, info.dead, strict=True)
-            if other != seat
-        ]
+        sight = self._last_sight
+        if sight is None:
+            visible = self._visible_players(game)
+            sight = LastSight(me.location, visible, text_observation(game, seat))
         tasks = [
             _task_status(t.spot.name, t.spot.room, t.spot.type.value, t.completed, t.progress)
             for t in me.tasks
@@ -332,14 +361,14 @@ class SeatSession:
             alive=me.alive,
             phase=_phase_name(game),
             timestep=game.timestep,
-            location=me.location,
-            visible_players=visible,
+            location=sight.location,
+            visible_players=sight.visible,
             internal_monologue=_monologue(game, seat),
             chat_history=list(self._chat),
             game_status=game.win_reason if over else "running",
             tasks=tasks,
             legal_actions=legal_game_actions(game, legal),
-            prompt=text_observation(game, seat),
+            prompt=sight.prompt,
             events=events,
             error=error,
         )

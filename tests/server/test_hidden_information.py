@@ -19,8 +19,12 @@ import pytest
 from amongagents.config import COLORS
 from amongagents.game import Game
 from amongagents.records import SeenAction
+from amongagents.replay import apply_logged_step, new_game_from_log
 from amongagents.text import clock_tag, observation_text, own_action_text
-from openenv_facade.models import GameState
+from amongus_marl.observations import text_observation
+from openenv_facade.models import GameAction, GameState, ResetParams
+from openenv_facade.session import SeatSession
+from openenv_facade.settings import ServerSettings
 from tests.server.conftest import RANDOM_POLICIES, RunningServer, serve
 from tests.server.helpers import RawSession
 
@@ -286,3 +290,45 @@ def test_some_kill_happened_out_of_a_seats_sight(
         kills = sum(1 for e in game.important_events if e["action"].startswith("KILL"))
         unseen += kills - seen_kills
     assert unseen > 0
+
+
+def game_at_death(game: Game, seat: int) -> Game:
+    """The game replayed from its log up to the step that killed ``seat``."""
+    log = game.event_log()
+    rebuilt = new_game_from_log(log)
+    for index, step in enumerate(log["steps"]):
+        apply_logged_step(rebuilt, step, index, seeded=True)
+        if not rebuilt.players[seat].alive:
+            return rebuilt
+    raise AssertionError("the seat did not die")
+
+
+def test_a_dead_seat_perceives_nothing_after_its_death() -> None:
+    """The engine keeps filing messages for bodies (as the reference does), but a seat's last
+    observation holds only what it perceived up to its death, and then the game's end."""
+    after_death = 0
+    deaths = 0
+    session = SeatSession(ServerSettings())
+    rng = random.Random(5)
+    for seed in range(60):
+        observation = session.reset(
+            ResetParams(seed=seed, role="crewmate", policies=RANDOM_POLICIES)
+        )
+        while not observation.done:
+            action = rng.choice(observation.legal_actions)
+            observation = session.step(GameAction.model_validate(action.model_dump()))
+        game, seat = session.game, session.seat
+        assert game is not None
+        if game.players[seat].alive:
+            continue
+        deaths += 1
+        then = game_at_death(game, seat)
+        known = len(then.players[seat].observations)
+        after_death += len(game.players[seat].observations) - known
+        allowed = allowed_event_lines(then, seat)
+        for line in observation.events:
+            assert line in allowed or any(p.fullmatch(line) for p in PHASE_LINES), line
+        assert observation.events[-1].startswith("Game over")
+        assert observation.prompt == text_observation(then, seat)
+        assert observation.location == then.players[seat].location
+    assert deaths > 10 and after_death > 0  # bodies did receive messages after their deaths
