@@ -89,11 +89,14 @@ def test_http_bodies_over_the_limit_are_refused() -> None:
                 yield b"y" * 512
             yield b'"}}'
 
-        response = client.post(
-            "/mcp", content=chunks(), headers={"content-type": "application/json"}
-        )
-        assert response.status_code == 413
+        for route in ("/mcp", "/reset", "/step"):
+            response = client.post(
+                route, content=chunks(), headers={"content-type": "application/json"}
+            )
+            assert response.status_code == 413, route
+            assert "2048" in response.json()["detail"]["message"]
         assert client.get("/health").status_code == 200
+        assert client.post("/reset", json={"seed": 1}).status_code == 200
 
 
 def test_capacity_is_reported_and_freed() -> None:
