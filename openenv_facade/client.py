@@ -155,8 +155,22 @@ class AmongUsEnv:
         await self.connect()
         ws = self._ws
         assert ws is not None
-        await ws.send(json.dumps(message))
-        reply = json.loads(await asyncio.wait_for(ws.recv(), self._message_timeout))
+        try:
+            await ws.send(json.dumps(message))
+            text = await asyncio.wait_for(ws.recv(), self._message_timeout)
+        except (TimeoutError, asyncio.CancelledError) as exc:
+            # A reply may still come, and would then be read as the answer to the next
+            # request: this connection can no longer be trusted, so drop it (and its game).
+            self._ws = None
+            with contextlib.suppress(Exception):
+                await ws.close()
+            if isinstance(exc, asyncio.CancelledError):
+                raise
+            raise TimeoutError(
+                f"no reply from {self.url} within {self._message_timeout:g} s; the session is "
+                "closed and its game lost (the next call opens a new session)"
+            ) from None
+        reply = json.loads(text)
         kind = reply.get("type")
         data = reply.get("data") or {}
         if kind == "error":

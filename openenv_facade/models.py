@@ -1,8 +1,9 @@
 """Wire types of the Among Us OpenEnv server: every payload a client sends or receives.
 
 All models are strict (unknown fields are rejected), so a typo in a request is an error rather
-than a silently ignored field. This module imports nothing from the engine, the environment or
-the server, so the client can use it without installing either.
+than a silently ignored field; request models also refuse to coerce types. This module imports
+nothing from the engine, the environment or the server, so the client can use it without
+installing either.
 
 Messages on ``/ws`` (one JSON text frame each; see ``docs`` of the server for the full protocol):
 
@@ -53,6 +54,12 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+class _Request(_Strict):
+    """What clients send: also no type coercion (``true`` is not seat 1, ``"7"`` is not 7)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
 class ErrorCode(StrEnum):
     """Codes of ``error`` replies (the OpenEnv reference server's codes)."""
 
@@ -66,7 +73,7 @@ class ErrorCode(StrEnum):
 
 
 # ---------------------------------------------------------------------------------------- actions
-class GameAction(_Strict):
+class GameAction(_Request):
     """One move of the client's seat: a ``type`` with an optional ``target``, or a ``raw`` 7vik
     action string such as ``"MOVE from Cafeteria to Admin"``.
 
@@ -202,7 +209,7 @@ class GameState(_Strict):
 
 
 # ----------------------------------------------------------------------------------------- resets
-class PolicyChoice(_Strict):
+class PolicyChoice(_Request):
     """Which policy plays the other seats of each role; a role left out gets the server's
     default (``heuristic`` when the server offers it)."""
 
@@ -210,7 +217,7 @@ class PolicyChoice(_Strict):
     crewmate: str | None = Field(default=None, max_length=64)
 
 
-class ResetParams(_Strict):
+class ResetParams(_Request):
     """Keyword arguments of ``reset``. Give ``seat`` or ``role`` (or both) to choose the client's
     seat; with neither, the game's seeded generator picks one."""
 
@@ -239,7 +246,7 @@ class HttpResetRequest(ResetParams):
     )
 
 
-class HttpStepRequest(_Strict):
+class HttpStepRequest(_Request):
     """Body of HTTP ``POST /step``."""
 
     action: GameAction
@@ -279,7 +286,7 @@ class SchemaReply(_Strict):
 
 
 # --------------------------------------------------------------------------------------- JSON-RPC
-class JsonRpcRequest(_Strict):
+class JsonRpcRequest(_Request):
     """A JSON-RPC 2.0 request (``/mcp`` and ``mcp`` messages on ``/ws``)."""
 
     jsonrpc: Literal["2.0"]
@@ -295,7 +302,7 @@ class JsonRpcError(_Strict):
 
 
 # --------------------------------------------------------------------------------- MCP tool inputs
-class _ToolArguments(_Strict):
+class _ToolArguments(_Request):
     pass
 
 

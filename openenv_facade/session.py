@@ -173,7 +173,7 @@ class SeatSession:
         self._policies = policies
         self.seat = seat
         self.agent = env.possible_agents[seat]
-        self.episode_id = params.episode_id or uuid.uuid4().hex
+        self.episode_id = uuid.uuid4().hex if params.episode_id is None else params.episode_id
         self.step_count = 0
         self._seen_observations = 0
         self._seen_actions = 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import random
 import subprocess
 import sys
@@ -93,3 +94,30 @@ def test_the_client_never_imports_server_code() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]", out.stdout + out.stderr
+
+
+def test_a_reply_that_comes_too_late_is_never_taken_for_the_next_one() -> None:
+    """After a timeout the client drops the connection: the late reply cannot answer the next
+    request, which opens a fresh session."""
+    from websockets.asyncio.server import ServerConnection, serve
+
+    delays = [0.5]  # the server's first reply, on any connection, comes late
+
+    async def slow_first_reply(ws: ServerConnection) -> None:
+        async for message in ws:
+            kind = json.loads(message)["type"]
+            if delays:
+                await asyncio.sleep(delays.pop())
+            await ws.send(json.dumps({"type": "state", "data": {"answering": kind}}))
+
+    async def main() -> None:
+        async with serve(slow_first_reply, "127.0.0.1", 0) as server:
+            port = server.sockets[0].getsockname()[1]
+            env = AmongUsEnv(f"http://127.0.0.1:{port}", message_timeout_s=0.1)
+            with pytest.raises(TimeoutError, match="new session"):
+                await env._request({"type": "first"}, "state")
+            answer = await env._request({"type": "second"}, "state")
+            assert answer == {"answering": "second"}
+            await env.close()
+
+    asyncio.run(main())

@@ -77,3 +77,12 @@ def test_a_game_over_at_reset_pays_its_result_at_once() -> None:
         first = session.reset(ResetParams(seed=4, role=role, config=config))
         assert first.done and first.game_status != "running"
         assert first.reward == result
+
+
+def test_the_episode_id_given_is_the_episode_id_kept() -> None:
+    session = SeatSession(ServerSettings())
+    for given in ("", "run-7"):
+        session.reset(ResetParams(episode_id=given, policies=RANDOM_POLICIES))
+        assert session.state().episode_id == given
+    session.reset(ResetParams(policies=RANDOM_POLICIES))
+    assert session.state().episode_id  # none given: a fresh one

@@ -225,6 +225,13 @@ def test_protocol_errors_keep_the_session_usable(server: RunningServer) -> None:
             ),
             (json.dumps({"type": "state", "data": {"x": 1}}), "VALIDATION_ERROR"),
             (json.dumps({"type": "reset", "data": [1]}), "VALIDATION_ERROR"),
+            # No coercion: true is not seat 1, "7" is not 7.
+            (json.dumps({"type": "reset", "data": {"seat": True}}), "VALIDATION_ERROR"),
+            (json.dumps({"type": "reset", "data": {"seed": "7"}}), "VALIDATION_ERROR"),
+            (
+                json.dumps({"type": "reset", "data": {"config": {"num_players": 7.0}}}),
+                "VALIDATION_ERROR",
+            ),
         ]
         for text, code in cases:
             reply = session.send_raw(text)
