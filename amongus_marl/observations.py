@@ -200,7 +200,11 @@ class VectorObserver:
         if kind is ActionKind.VOTE:
             if record.clock.timestep != self._meeting:
                 self._new_meeting(record.clock.timestep)
-            self._evidence[action.target, VOTES_RECEIVED] += self._per_vote
+            evidence = self._evidence
+            # Clamped: in float32, k additions of 1/k exceed 1 for k >= 10.
+            evidence[action.target, VOTES_RECEIVED] = min(
+                1.0, evidence[action.target, VOTES_RECEIVED] + self._per_vote
+            )
             if action.target == self.seat:
                 self._evidence[actor, VOTED_FOR_ME] = 1.0
             return
@@ -236,6 +240,8 @@ class VectorObserver:
         """
         self._fold()
         game, me, own, at = self.game, self._me, self._own, self._phase_at
+        if game.phase is Phase.MEETING and game.timestep != self._meeting:
+            self._new_meeting(game.timestep)  # a meeting nobody has spoken in yet: all zero
         own[:] = self._static
         own[self._alive_at] = me.alive
         own[self._location_at + ROOM_INDEX[me.location]] = 1.0

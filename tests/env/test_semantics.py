@@ -5,17 +5,24 @@ actions, reset and seeding, constructor errors, and the global state."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
 import pytest
 
-from amongagents import ConfigError, IllegalActionError
+from amongagents import PRESETS, ConfigError, IllegalActionError
 from amongagents.records import WIN_REASONS, WinCode
 from amongagents.skeld import ROOM_INDEX
 from amongus_marl import RewardConfig, raw_env
 from amongus_marl import env as make_env
-from amongus_marl.observations import STATE_PLAYER_FEATURES
+from amongus_marl.observations import (
+    ACCUSED,
+    I_VOTED_FOR,
+    PLAYER_FEATURES,
+    STATE_PLAYER_FEATURES,
+    vector_size,
+)
 from tests.env.helpers import (
     EMERGENCY,
     OBS_MODES,
@@ -566,3 +573,56 @@ def test_observations_stay_in_their_space_when_everyone_accuses_the_same_player(
             assert env.observation_space(agent)["observation"].contains(observation), (
                 f"{agent}'s observation left [0, 1]: max {observation.max()}"
             )
+
+
+def test_observations_stay_in_their_space_when_everyone_votes_the_same_player() -> None:
+    # Eleven players: ten additions of 1/10 in float32 would exceed 1 without the clamp.
+    config = replace(PRESETS["five_member"], num_players=11, num_impostors=1)
+    env = raw_env(config=config)
+    env.reset(seed=1)
+    game = env.game
+    assert game is not None
+    env.step("CALL MEETING using the emergency button at Cafeteria")
+    while not game.is_voting:
+        env.step("SPEAK: hi")
+    target = game.players[10].name
+    for _ in range(10):
+        env.step(f"VOTE {target}")
+        for agent in env.possible_agents:
+            assert env.observation_space(agent).contains(env.observe(agent)), agent
+
+
+def test_a_new_meeting_starts_with_no_accusations_or_votes() -> None:
+    """The per-meeting counters belong to the meeting under way: at the first turn of a new
+    meeting nobody has yet been accused or voted against in it."""
+    config = replace(PRESETS["five_member"], discussion_rounds=1)
+    colors = ["red", "blue", "green", "pink", "orange"]
+    scenario = {
+        "players": [
+            {
+                "color": color,
+                "role": "Impostor" if i == 4 else "Crewmate",
+                "tasks": [["Fix Wiring", "Admin"]],
+            }
+            for i, color in enumerate(colors)
+        ]
+    }
+    env = raw_env(config=config)
+    env.reset(seed=0, options={"scenario": scenario})
+    game = env.game
+    assert game is not None
+    button = "CALL MEETING using the emergency button at Cafeteria"
+    env.step(button)
+    for _ in range(5):
+        env.step("SPEAK: I think Player 2: blue is an impostor.")
+    for seat in range(5):
+        env.step(f"VOTE {game.players[2 if seat == 1 else 1].name}")
+    assert not game.players[1].alive  # blue was ejected; the task phase is back
+    env.step(button)  # a second meeting: nobody has spoken in it yet
+    agent = env.agent_selection
+    seat = env.agent_name_mapping[agent]
+    n = config.num_players
+    evidence = env.observe(agent)["observation"][vector_size(n) - n * PLAYER_FEATURES :]
+    rows = evidence.reshape(n, PLAYER_FEATURES)
+    assert game.is_over is False and seat != 1
+    assert rows[:, ACCUSED : I_VOTED_FOR + 1].max() == 0.0
