@@ -6,7 +6,9 @@ Agents
     call cuts short, then ``discussion_rounds`` speaking rounds and one voting round. Dead players
     are never selected again but stay in ``agents`` until the game ends, so they still receive
     their team's end-of-game reward; then every agent is terminated. There is no truncation: the
-    time limit is a rule of the game (the impostors win).
+    time limit is a rule of the game (the impostors win). A config with as many impostors as
+    crewmates is a game the impostors win before anyone acts: its reset leaves every agent
+    terminated with its result, which the rules allow but PettingZoo's ``api_test`` does not.
 
 Actions
     ``Discrete(N)`` over a fixed catalogue (``amongus_marl.catalogue``): move and vent to each
@@ -23,12 +25,13 @@ Observations
     Box(0, 1, (N,), int8)}``, the layout documented in ``amongus_marl.observations``.
     ``obs_mode="text"``: the same with the 7vik-layout prompt (``Text``) as the observation.
     ``mask_in_info=True``: the observation is the plain Box (or Text) and the mask goes to
-    ``infos[agent]["action_mask"]``, which SuperSuit's observation wrappers require. Only the
-    selected agent's mask has legal entries. ``state()`` is the global state (roles included)
-    for centralised critics, never part of an agent's observation. The vector remembers what an
-    agent's location message showed (who was seen where) when the agent observes at its own turn,
-    as a player reads its prompt; observing an agent at any other moment shows the message but
-    changes nothing, so extra ``observe`` calls never alter later observations.
+    ``infos[agent]["action_mask"]`` of every agent, which SuperSuit's observation wrappers
+    require. Only the selected agent's mask has legal entries. ``state()`` is the global state
+    (roles included) for centralised critics, never part of an agent's observation. The vector
+    remembers what an agent's location message showed (who was seen where) when the agent
+    observes at its own turn, as a player reads its prompt; observing an agent at any other
+    moment shows the message but changes nothing, so extra ``observe`` calls never alter later
+    observations.
 
 Rewards
     ``+1`` to each member of the winning team and ``-1`` to each loser at the end; optional
@@ -56,7 +59,7 @@ from pettingzoo.utils import wrappers
 from amongagents import actions as act
 from amongagents.actions import Action, ActionKind
 from amongagents.config import GameConfig, resolve_config
-from amongagents.game import Game, IllegalActionError
+from amongagents.game import Game, IllegalActionError, integer_seed
 from amongagents.records import Phase
 from amongus_marl import rendering
 from amongus_marl.catalogue import ActionCatalogue
@@ -185,7 +188,9 @@ class raw_env(AECEnv):  # noqa: N801 - PettingZoo's naming convention for the ba
             )
         # Draw from a copy of the seed stream, kept only once the game is built: a reset that
         # fails (a bad scenario) must leave the environment as it was.
-        source = random.Random(seed) if seed is not None else _copy_rng(self._seed_source)
+        source = (
+            random.Random(integer_seed(seed)) if seed is not None else _copy_rng(self._seed_source)
+        )
         self.game = Game(self.game_config, seed=source.getrandbits(63), scenario=scenario)
         self._seed_source = source
         self._begin_episode()
@@ -445,11 +450,11 @@ class raw_env(AECEnv):  # noqa: N801 - PettingZoo's naming convention for the ba
         self._turn_mask = None
 
     def _refresh_info_mask(self) -> None:
+        """Every agent's info carries its mask (all zero but the selected agent's)."""
         if not self.mask_in_info:
             return
         for agent in self.agents:
-            if "action_mask" in self.infos[agent] or agent == self.agent_selection:
-                self.infos[agent]["action_mask"] = self.action_mask(agent)
+            self.infos[agent]["action_mask"] = self.action_mask(agent)
 
 
 def _copy_rng(rng: random.Random) -> random.Random:

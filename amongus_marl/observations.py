@@ -200,12 +200,13 @@ class VectorObserver:
         if kind is ActionKind.VOTE:
             if record.clock.timestep != self._meeting:
                 self._new_meeting(record.clock.timestep)
-            evidence = self._evidence
+            evidence, target = self._evidence, action.target
+            assert target is not None  # a vote names its target
             # Clamped: in float32, k additions of 1/k exceed 1 for k >= 10.
-            evidence[action.target, VOTES_RECEIVED] = min(
-                1.0, evidence[action.target, VOTES_RECEIVED] + self._per_vote
+            evidence[target, VOTES_RECEIVED] = min(
+                1.0, evidence[target, VOTES_RECEIVED] + self._per_vote
             )
-            if action.target == self.seat:
+            if target == self.seat:
                 self._evidence[actor, VOTED_FOR_ME] = 1.0
             return
         self._seen_in(actor, ROOM_INDEX[record.room], record.clock.timestep)

@@ -14,6 +14,7 @@ the event log, so a game replays to the identical state (``amongagents.replay``)
 from __future__ import annotations
 
 import functools
+import operator
 import random
 import secrets
 from collections.abc import Iterable, Mapping, Sequence
@@ -89,7 +90,7 @@ class Game:
         scenario: Scenario | None = None,
     ) -> None:
         self.config: GameConfig = resolve_config(config)
-        self.seed: int = secrets.randbits(63) if seed is None else int(seed)
+        self.seed: int = secrets.randbits(63) if seed is None else integer_seed(seed)
         self.rng = random.Random(self.seed)
         #: The caller's scenario, normalised (kept so a replay can rebuild the same set-up draws).
         self.scenario: list[PlayerSetup] | None = (
@@ -627,3 +628,13 @@ _EFFECTS = {
     ActionKind.KILL: Game._kill,
     ActionKind.SABOTAGE: Game._no_effect,
 }
+
+
+def integer_seed(seed: Any) -> int:
+    """``seed`` as a Python int: any integer type (numpy's too), never a float or a bool."""
+    if isinstance(seed, bool):
+        raise TypeError("a seed must be an integer, not a bool")
+    try:
+        return operator.index(seed)
+    except TypeError:
+        raise TypeError(f"a seed must be an integer, got {type(seed).__name__}") from None

@@ -177,13 +177,17 @@ class Dealer:
             pool = TASK_POOLS[TaskType.COMMON]
             commons = [self.rng.choice(pool) for _ in range(config.num_common_tasks)]
         given = [None if s.tasks is None else _scenario_spots(s.tasks) for s in setups]
-        taken: set[TaskSpot] = {
-            spot
-            for spots, is_impostor in zip(given, impostor, strict=True)
-            if spots is not None and not is_impostor
-            for spot in spots
-            if spot.type is not TaskType.COMMON
-        }
+        taken: set[TaskSpot] = set()  # short and long instances crewmates already hold
+        for spots, is_impostor in zip(given, impostor, strict=True):
+            if spots is None or is_impostor:
+                continue
+            held = {spot for spot in spots if spot.type is not TaskType.COMMON}
+            for spot in held & taken:
+                raise ConfigError(
+                    f"the scenario gives the {spot.type.value} task {spot.name!r} in {spot.room} "
+                    "to two crewmates; short and long tasks are exclusive across crewmates"
+                )
+            taken |= held
         result: list[list[Task]] = []
         for spots_given, is_impostor in zip(given, impostor, strict=True):
             if spots_given is not None:

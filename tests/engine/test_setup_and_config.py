@@ -444,6 +444,13 @@ def _with(seat: int, **changes: Any) -> list[dict[str, Any]]:
         pytest.param(_with(0, tasks=[["Fix Wiring", "Narnia"]]), id="unknown-room"),
         pytest.param(_with(0, tasks=[["Fix Wiring", "Weapons"]]), id="task-not-in-that-room"),
         pytest.param(_with(0, hat="tall"), id="unknown-key"),
+        pytest.param(
+            [
+                {**c, "tasks": [["Upload Data", "Admin"]]} if i in (1, 2) else c
+                for i, c in enumerate(FIVE_CAST)
+            ],
+            id="one-short-task-for-two-crewmates",
+        ),
     ],
 )
 def test_a_bad_scenario_is_rejected(scenario: list[dict[str, Any]]) -> None:

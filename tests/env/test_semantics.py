@@ -34,6 +34,7 @@ from tests.env.helpers import (
     idle_until,
     observations,
     play_out,
+    random_legal_index,
     seven_cast,
     snapshot,
     take,
@@ -445,6 +446,24 @@ def test_the_same_seed_gives_the_same_game(obs_mode: str) -> None:
     assert first.unwrapped.event_log() == second.unwrapped.event_log()
 
 
+def test_a_numpy_integer_seed_is_the_same_seed() -> None:
+    # Seeding wrappers often pass numpy integers.
+    by_int, by_numpy = raw_env(), raw_env()
+    by_int.reset(seed=7)
+    by_numpy.reset(seed=np.int64(7))
+    assert by_int.event_log() == by_numpy.event_log()
+
+
+@pytest.mark.parametrize("seed", [3.7, True, "7"])
+def test_a_seed_that_is_no_integer_is_refused_and_changes_nothing(seed: Any) -> None:
+    env = raw_env()
+    env.reset(seed=1)
+    before = env.event_log()
+    with pytest.raises(TypeError, match="seed must be an integer"):
+        env.reset(seed=seed)
+    assert env.event_log() == before
+
+
 def test_different_seeds_give_different_casts() -> None:
     casts = set()
     for seed in range(5):
@@ -626,3 +645,22 @@ def test_a_new_meeting_starts_with_no_accusations_or_votes() -> None:
     rows = evidence.reshape(n, PLAYER_FEATURES)
     assert game.is_over is False and seat != 1
     assert rows[:, ACCUSED : I_VOTED_FOR + 1].max() == 0.0
+
+
+def test_with_the_mask_in_the_info_every_agent_always_has_one() -> None:
+    env = raw_env(mask_in_info=True)
+    env.reset(seed=3)
+    rng = np.random.default_rng(3)
+    checked_at_the_end = False
+    for agent in env.agent_iter():
+        for other in env.agents:
+            mask = env.infos[other]["action_mask"]
+            assert np.array_equal(mask, env.action_mask(other))
+            assert mask.any() == (other == agent and not env.game.is_over)
+        observation, _, terminated, truncated, info = env.last()
+        if terminated or truncated:
+            checked_at_the_end = True
+            env.step(None)
+        else:
+            env.step(random_legal_index(observation, info, rng))
+    assert checked_at_the_end

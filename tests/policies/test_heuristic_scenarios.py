@@ -15,6 +15,7 @@ from tests.policies.helpers import (
     FIX_WIRING_ELECTRICAL,
     INSPECT_SAMPLE_MEDBAY,
     SUBMIT_SCAN_MEDBAY,
+    SWIPE_CARD_ADMIN,
     UPLOAD_DATA_ADMIN,
     Scenario,
     cast,
@@ -41,8 +42,8 @@ def test_crewmate_walks_shortest_paths_to_its_tasks_then_watches_the_monitor() -
         crewmate(FIX_WIRING_ADMIN, DIVERT_POWER_ELECTRICAL),
         impostor(FIX_WIRING_CAFETERIA),
         crewmate(FIX_WIRING_ADMIN, UPLOAD_DATA_ADMIN),
-        crewmate(FIX_WIRING_ADMIN, UPLOAD_DATA_ADMIN),
-        crewmate(FIX_WIRING_ADMIN, UPLOAD_DATA_ADMIN),
+        crewmate(FIX_WIRING_ADMIN, SWIPE_CARD_ADMIN),
+        crewmate(FIX_WIRING_ADMIN, SWIPE_CARD_ADMIN),
     )
     scenario = Scenario(seats, {0: HeuristicPolicy()}).run(until=lambda s: len(s.decisions) >= 8)
     assert scenario.decisions_of(0) == [
@@ -61,8 +62,8 @@ def test_crewmate_reports_a_body_it_comes_across() -> None:
     seats = cast(
         impostor(FIX_WIRING_CAFETERIA),
         crewmate(FIX_WIRING_CAFETERIA, UPLOAD_DATA_ADMIN),
-        crewmate(FIX_WIRING_ADMIN, UPLOAD_DATA_ADMIN),
-        crewmate(FIX_WIRING_ADMIN, UPLOAD_DATA_ADMIN),
+        crewmate(FIX_WIRING_ADMIN, SWIPE_CARD_ADMIN),
+        crewmate(FIX_WIRING_ADMIN, SWIPE_CARD_ADMIN),
         crewmate(FIX_WIRING_CAFETERIA, DOWNLOAD_DATA_CAFETERIA),
     )
     scripts = {
@@ -85,8 +86,8 @@ def test_witness_reports_the_kill_accuses_and_votes_for_the_killer() -> None:
         impostor(FIX_WIRING_CAFETERIA),
         crewmate(FIX_WIRING_ADMIN, UPLOAD_DATA_ADMIN),
         crewmate(SUBMIT_SCAN_MEDBAY, INSPECT_SAMPLE_MEDBAY),
-        crewmate(FIX_WIRING_ADMIN, UPLOAD_DATA_ADMIN),
-        crewmate(FIX_WIRING_ADMIN, UPLOAD_DATA_ADMIN),
+        crewmate(FIX_WIRING_ADMIN, SWIPE_CARD_ADMIN),
+        crewmate(FIX_WIRING_ADMIN, SWIPE_CARD_ADMIN),
     )
     scripts = {0: [move_to("Medbay"), kill(1)], 1: [move_to("Medbay")]}
     scenario = Scenario(seats, {2: HeuristicPolicy()}, scripts).run(
@@ -105,8 +106,8 @@ def test_crewmate_does_not_report_the_body_of_a_player_voted_out() -> None:
     seats = cast(
         impostor(FIX_WIRING_CAFETERIA),
         crewmate(FIX_WIRING_ADMIN, UPLOAD_DATA_ADMIN),
-        crewmate(FIX_WIRING_ADMIN, UPLOAD_DATA_ADMIN),
-        crewmate(FIX_WIRING_ADMIN, UPLOAD_DATA_ADMIN),
+        crewmate(FIX_WIRING_ADMIN, SWIPE_CARD_ADMIN),
+        crewmate(FIX_WIRING_ADMIN, SWIPE_CARD_ADMIN),
         crewmate(FIX_WIRING_CAFETERIA, DIVERT_POWER_ELECTRICAL),
     )
     button = "CALL MEETING using the emergency button at Cafeteria"
@@ -129,9 +130,9 @@ def test_crewmate_does_not_report_the_body_of_a_player_voted_out() -> None:
 def test_impostor_kills_when_alone_with_one_crewmate() -> None:
     seats = cast(
         crewmate(FIX_WIRING_CAFETERIA, UPLOAD_DATA_ADMIN),
-        crewmate(FIX_WIRING_ADMIN, UPLOAD_DATA_ADMIN),
-        crewmate(FIX_WIRING_ADMIN, UPLOAD_DATA_ADMIN),
-        crewmate(FIX_WIRING_ADMIN, UPLOAD_DATA_ADMIN),
+        crewmate(FIX_WIRING_ADMIN, SWIPE_CARD_ADMIN),
+        crewmate(FIX_WIRING_ADMIN, SWIPE_CARD_ADMIN),
+        crewmate(FIX_WIRING_ADMIN, SWIPE_CARD_ADMIN),
         impostor(FIX_WIRING_ELECTRICAL),
     )
     scripts = {
@@ -149,9 +150,9 @@ def test_impostor_kills_when_alone_with_one_crewmate() -> None:
 def test_impostor_does_not_kill_in_front_of_a_witness() -> None:
     seats = cast(
         crewmate(FIX_WIRING_CAFETERIA, UPLOAD_DATA_ADMIN),
-        crewmate(FIX_WIRING_CAFETERIA, UPLOAD_DATA_ADMIN),
-        crewmate(FIX_WIRING_ADMIN, UPLOAD_DATA_ADMIN),
-        crewmate(FIX_WIRING_ADMIN, UPLOAD_DATA_ADMIN),
+        crewmate(FIX_WIRING_CAFETERIA, SWIPE_CARD_ADMIN),
+        crewmate(FIX_WIRING_ADMIN, SWIPE_CARD_ADMIN),
+        crewmate(FIX_WIRING_ADMIN, SWIPE_CARD_ADMIN),
         impostor(FIX_WIRING_ELECTRICAL),
     )
     scripts = {
@@ -169,11 +170,11 @@ def test_impostor_does_not_kill_in_front_of_a_witness() -> None:
 def test_a_teammate_is_no_witness() -> None:
     seats = cast(
         crewmate(FIX_WIRING_CAFETERIA, UPLOAD_DATA_ADMIN),
-        crewmate(FIX_WIRING_ADMIN, UPLOAD_DATA_ADMIN),
-        crewmate(FIX_WIRING_ADMIN, UPLOAD_DATA_ADMIN),
+        crewmate(FIX_WIRING_ADMIN, SWIPE_CARD_ADMIN),
+        crewmate(FIX_WIRING_ADMIN, SWIPE_CARD_ADMIN),
         impostor(FIX_WIRING_CAFETERIA),
-        crewmate(FIX_WIRING_ADMIN, UPLOAD_DATA_ADMIN),
-        crewmate(FIX_WIRING_ADMIN, UPLOAD_DATA_ADMIN),
+        crewmate(FIX_WIRING_ADMIN, SWIPE_CARD_ADMIN),
+        crewmate(FIX_WIRING_ADMIN, SWIPE_CARD_ADMIN),
         impostor(FIX_WIRING_ELECTRICAL),
     )
     away = [move_to("Weapons")]
@@ -198,8 +199,8 @@ def test_impostor_hunts_kills_and_gets_away(self_report: str, getaway: str) -> N
     seats = cast(
         crewmate(INSPECT_SAMPLE_MEDBAY, FIX_WIRING_ADMIN),
         crewmate(FIX_WIRING_CAFETERIA, UPLOAD_DATA_ADMIN),
-        crewmate(FIX_WIRING_CAFETERIA, UPLOAD_DATA_ADMIN),
-        crewmate(FIX_WIRING_CAFETERIA, UPLOAD_DATA_ADMIN),
+        crewmate(FIX_WIRING_CAFETERIA, SWIPE_CARD_ADMIN),
+        crewmate(FIX_WIRING_CAFETERIA, SWIPE_CARD_ADMIN),
         impostor(FIX_WIRING_ELECTRICAL),
     )
     busy = ["COMPLETE TASK - Fix Wiring", move_to("Weapons")]
@@ -215,10 +216,10 @@ def test_impostor_hunts_kills_and_gets_away(self_report: str, getaway: str) -> N
 def test_impostors_counter_accuse_their_accuser_and_never_vote_for_each_other() -> None:
     seats = cast(
         crewmate(FIX_WIRING_ADMIN, UPLOAD_DATA_ADMIN),
-        crewmate(FIX_WIRING_ADMIN, UPLOAD_DATA_ADMIN),
-        crewmate(FIX_WIRING_ADMIN, UPLOAD_DATA_ADMIN),
-        crewmate(FIX_WIRING_ADMIN, UPLOAD_DATA_ADMIN),
-        crewmate(FIX_WIRING_ADMIN, UPLOAD_DATA_ADMIN),
+        crewmate(FIX_WIRING_ADMIN, SWIPE_CARD_ADMIN),
+        crewmate(FIX_WIRING_ADMIN, SWIPE_CARD_ADMIN),
+        crewmate(FIX_WIRING_ADMIN, SWIPE_CARD_ADMIN),
+        crewmate(FIX_WIRING_ADMIN, SWIPE_CARD_ADMIN),
         impostor(FIX_WIRING_ELECTRICAL),
         impostor(FIX_WIRING_ELECTRICAL),
     )
