@@ -162,12 +162,19 @@ def _policy_kwargs(args: argparse.Namespace, seats: dict[int, str]) -> dict[str,
 
 
 def _check_llm(kwargs: dict[str, Any]) -> None:
-    """Fail before the first game if the LLM endpoint, key or model is unusable."""
+    """Fail before the first game if the LLM options, endpoint, key or models are unusable."""
     from amongus_marl.policies.llm import LLMError, LLMPolicy
 
+    for side in ("impostor", "crewmate"):
+        # Playing both sides (role-less kwargs) needs a model for each: a seat dealt the side
+        # without one would stop the run mid-game.
+        if "model" not in kwargs and not kwargs.get(f"{side}_model"):
+            raise SystemExit(
+                f"amongus play: 'llm' may play {side} seats here: pass --{side}-model too"
+            )
     try:
         LLMPolicy(**kwargs).check()
-    except LLMError as error:
+    except (LLMError, ValueError) as error:
         raise SystemExit(f"amongus play: {error}") from error
 
 
@@ -226,6 +233,10 @@ def run_play(args: argparse.Namespace) -> int:
     if "llm" in policy_kwargs:
         _check_llm(policy_kwargs["llm"])
     workers = args.workers or default_workers()
+    if "llm" in policy_kwargs:
+        # Each worker plays one game at a time with at most one request in flight, so the
+        # workers are what --llm-concurrency caps across games.
+        workers = min(workers, policy_kwargs["llm"].get("concurrency", workers))
     keep_logs = args.log_dir is not None
     print(
         f"amongus play: {args.games} games, {lineup.describe()}, seed {args.seed}, "
@@ -258,7 +269,12 @@ def run_play(args: argparse.Namespace) -> int:
     chart = args.chart or (args.log_dir / CHART_FILE if args.log_dir is not None else None)
     print(format_summary(summary))
     summary["ratings"] = _report_ratings(
-        matches, args.bootstrap, args.seed, chart, f"{args.games} games, {lineup.describe()}"
+        matches,
+        args.bootstrap,
+        args.seed,
+        chart,
+        f"{args.games} games, {lineup.describe()}",
+        order="seed order",
     )
     if args.log_dir is not None:
         args.log_dir.mkdir(parents=True, exist_ok=True)
@@ -273,9 +289,16 @@ def run_play(args: argparse.Namespace) -> int:
 
 
 def _report_ratings(
-    matches: list[Any], bootstrap: int, seed: int, chart: Path | None, title: str
+    matches: list[Any],
+    bootstrap: int,
+    seed: int,
+    chart: Path | None,
+    title: str,
+    *,
+    order: str,
 ) -> dict[str, Any]:
-    """Print the ratings table, draw the chart if asked, and return the ratings as a dict."""
+    """Print the ratings table, draw the chart if asked, and return the ratings as a dict.
+    ``order`` says in which order the games were rated (Elo depends on it)."""
     from amongus_marl.evaluation.ratings import (
         INITIAL_RATING,
         K_FACTOR,
@@ -288,7 +311,7 @@ def _report_ratings(
     intervals = bootstrap_intervals(matches, rounds=bootstrap, seed=seed) if bootstrap > 0 else None
     records = win_records(matches)
     print(
-        f"ratings (Elo, K={K_FACTOR:g}, start {INITIAL_RATING:g}, games in seed order"
+        f"ratings (Elo, K={K_FACTOR:g}, start {INITIAL_RATING:g}, games in {order}"
         + (f"; 95% bootstrap interval over {bootstrap} resamples)" if intervals else ")")
     )
     print(
@@ -349,7 +372,13 @@ def add_ratings_command(subparsers: Any) -> None:
     ratings.add_argument(
         "--bootstrap", type=int, default=100, help="bootstrap rounds for rating intervals (0: none)"
     )
-    ratings.add_argument("--seed", type=int, default=0, help="seed of the bootstrap resampling")
+    ratings.add_argument(
+        "--seed",
+        type=int,
+        default=None,
+        help=f"seed of the bootstrap resampling (default: the run's seed from LOGDIR/{SUMMARY_FILE}"
+        ", as `amongus play` used it; else 0)",
+    )
     ratings.add_argument(
         "--summary-json", type=Path, default=None, help="write the ratings as JSON here"
     )
@@ -374,13 +403,29 @@ def run_ratings(args: argparse.Namespace) -> int:
     if not matches:
         raise SystemExit(f"amongus ratings: no game logs in {source}")
     print(f"amongus ratings: {len(matches)} games from {len(files)} file(s)", file=sys.stderr)
-    chart = args.chart or ((source if source.is_dir() else source.parent) / CHART_FILE)
+    folder = source if source.is_dir() else source.parent
+    chart = args.chart or (folder / CHART_FILE)
+    seed = args.seed if args.seed is not None else _run_seed(folder / SUMMARY_FILE)
     result = _report_ratings(
-        matches, args.bootstrap, args.seed, chart, f"{len(matches)} games from {source}"
+        matches,
+        args.bootstrap,
+        seed,
+        chart,
+        f"{len(matches)} games from {source}",
+        order="log order (files by name)",
     )
     if args.summary_json is not None:
         _write_json(args.summary_json, {"games": len(matches), "ratings": result})
     return 0
+
+
+def _run_seed(summary: Path) -> int:
+    """The seed of the run that wrote ``summary`` (``amongus play --log-dir``), or 0."""
+    try:
+        seed = json.loads(summary.read_text(encoding="utf-8")).get("seed", 0)
+    except (OSError, ValueError, AttributeError):
+        return 0
+    return seed if isinstance(seed, int) else 0
 
 
 if __name__ == "__main__":

@@ -50,6 +50,18 @@ class Lineup:
     crewmate: PolicySpec = "random"
     seats: Mapping[int, PolicySpec] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        # Results and ratings are kept by policy name, so one name must mean one policy.
+        by_name: dict[str, PolicySpec] = {}
+        for spec in (self.impostor, self.crewmate, *self.seats.values()):
+            name = policy_name(spec)
+            known = by_name.setdefault(name, spec)
+            if known is not spec and not (isinstance(known, str) and isinstance(spec, str)):
+                raise ValueError(
+                    f"two different policies are both named {name!r}; give each its own name "
+                    "(its 'name' attribute) so that results and ratings can tell them apart"
+                )
+
     def spec_for(self, seat: int, is_impostor: bool) -> PolicySpec:
         if seat in self.seats:
             return self.seats[seat]

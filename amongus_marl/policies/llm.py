@@ -599,7 +599,8 @@ def add_llm_arguments(parser: argparse.ArgumentParser) -> argparse._ArgumentGrou
         type=int,
         default=DEFAULT_CONCURRENCY,
         metavar="N",
-        help="requests in flight at most, across games (default: %(default)s)",
+        help="requests in flight at most, across games; `amongus play` runs at most this many "
+        "games at once (default: %(default)s)",
     )
     group.add_argument(
         "--llm-log-dir",

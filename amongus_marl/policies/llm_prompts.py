@@ -96,8 +96,9 @@ def _rule_details(game: Game) -> str:
         f"{HISTORY_WINDOW} actions. Keep whatever else matters in your condensed memory.",
         "- Bodies: a killed player's body stays where it fell. Anyone in that room can report it "
         "(REPORT DEAD BODY), which starts a meeting and marks every body on the ship as found. "
-        f"The emergency button in {CAFETERIA} also starts one; button presses and body reports "
-        f"share the limit of {_plural(config.max_num_buttons, 'meeting call')} per game.",
+        f"The emergency button in {CAFETERIA} also starts one. The button works "
+        f"{_plural(config.max_num_buttons, 'time')} per game, and every meeting, reported "
+        "or called, uses one of them up; a body can be reported even when none are left.",
         f"- Meetings: everyone is brought to {CAFETERIA}. There are "
         f"{_plural(config.discussion_rounds, 'discussion round')} in which every living player "
         "says one thing (SPEAK), then one voting round. You must vote for another living player; "

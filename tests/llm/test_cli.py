@@ -10,6 +10,7 @@ import pytest
 from amongus_marl.policies.base import make_policy, registered_policies
 from amongus_marl.policies.llm import LLMPolicy, add_llm_arguments, policy_kwargs_from_args
 from amongus_marl.policies.llm_client import ConcurrencyLimiter
+from tests.llm.server import API_KEY, MODEL, ScriptedServer
 
 
 def parse(*argv: str) -> argparse.Namespace:
@@ -105,3 +106,52 @@ def test_llm_is_registered_and_the_limiter_crosses_processes():
     assert "llm" in registered_policies()
     copy = pickle.loads(pickle.dumps(ConcurrencyLimiter(3)))
     assert isinstance(copy, ConcurrencyLimiter) and copy.limit == 3
+
+
+def play_llm(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int | str | None, str]:
+    """Run ``amongus play`` with LLM options; (exit code or message, stderr)."""
+    from amongus_marl import cli
+
+    try:
+        code: int | str | None = cli.main(["play", "--quiet", "--bootstrap", "0", *argv])
+    except SystemExit as exit_info:
+        code = exit_info.code
+    return code, capsys.readouterr().err
+
+
+def test_a_side_without_a_model_is_refused_before_the_first_game(
+    llm_server: ScriptedServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A seat override may be dealt either side, so it needs both models.
+    code, _ = play_llm(
+        capsys,
+        *("--seat", "0=llm", "--impostor-model", MODEL),
+        *("--llm-base-url", llm_server.base_url, "--llm-api-key", API_KEY),
+    )
+    assert isinstance(code, str) and "--crewmate-model" in code
+    assert (llm_server.model_listings, llm_server.completions) == (0, [])  # no request sent
+
+
+def test_a_bad_llm_option_is_a_message_not_a_traceback(
+    llm_server: ScriptedServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _ = play_llm(
+        capsys,
+        *("--impostor", "llm", "--impostor-model", MODEL, "--llm-concurrency", "0"),
+        *("--llm-base-url", llm_server.base_url, "--llm-api-key", API_KEY),
+    )
+    assert isinstance(code, str) and "concurrency" in code
+
+
+def test_llm_concurrency_caps_the_games_played_at_once(
+    llm_server: ScriptedServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    llm_server.delay = 0.01  # long enough for two workers' requests to overlap
+    code, err = play_llm(
+        capsys,
+        *("--games", "2", "--workers", "2", "--config", "five_member"),
+        *("--impostor", "llm", "--impostor-model", MODEL, "--llm-concurrency", "1"),
+        *("--llm-base-url", llm_server.base_url, "--llm-api-key", API_KEY),
+    )
+    assert code == 0 and "1 worker(s)" in err
+    assert llm_server.peak_in_flight == 1

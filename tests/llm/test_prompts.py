@@ -62,7 +62,8 @@ def test_the_rules_come_from_the_config():
     assert rules_summary(game) in prompt
     assert "wait 5 turns" in prompt
     assert "2 discussion rounds" in prompt
-    assert "1 meeting call per game" in prompt
+    assert "The button works 1 time per game" in prompt
+    assert "a body can be reported even when none are left" in prompt  # as the engine allows
     assert "timestep 40" in prompt
     crewmate = next(p.seat for p in game.players if not p.is_impostor)
     assert "1 impostor hides among the other 4 players" in system_prompt(game, crewmate)

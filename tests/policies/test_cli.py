@@ -119,12 +119,14 @@ def test_play_writes_logs_summary_and_chart(
     capsys.readouterr()
     ratings_json = tmp_path / "ratings.json"
     assert (
-        cli.main(["ratings", str(logs), "--bootstrap", "5", "--summary-json", str(ratings_json)])
+        cli.main(["ratings", str(logs), "--bootstrap", "10", "--summary-json", str(ratings_json)])
         == 0
     )
     assert "Detection Elo" in capsys.readouterr().out
     rated = json.loads(ratings_json.read_text())
     assert rated["games"] == 4 and rated["ratings"]["deception"] == summary["ratings"]["deception"]
+    # The bootstrap is seeded with the run's seed (from the log folder's summary), as play's was.
+    assert rated["ratings"]["intervals"] == summary["ratings"]["intervals"]
 
 
 def test_config_from_a_json_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

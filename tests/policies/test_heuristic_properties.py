@@ -48,11 +48,7 @@ def test_the_policy_can_be_reused_without_reset_between_games() -> None:
     policy = HeuristicPolicy(seed=1)
     runner = GameRunner("five_member", Lineup(policy, policy))
     first = [runner.play(i, i) for i in range(5)]
-    again = [
-        GameRunner("five_member", Lineup(HeuristicPolicy(seed=1), HeuristicPolicy(seed=1))).play(
-            i, i
-        )
-        for i in range(5)
-    ]
+    fresh = [HeuristicPolicy(seed=1) for _ in range(5)]  # a new object for every game
+    again = [GameRunner("five_member", Lineup(p, p)).play(i, i) for i, p in enumerate(fresh)]
     # the runner resets before every game, so a reused object plays like a fresh one
     assert [r.winner for r in first] == [r.winner for r in again]

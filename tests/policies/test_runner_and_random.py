@@ -115,3 +115,18 @@ def test_policies_asking_for_observations_get_them() -> None:
     )
     vector = GameRunner("five_member", Lineup("random", "random"), obs_mode="vector")
     assert vector.play(0, 3).actions > 0
+
+
+def test_one_name_means_one_policy_in_a_lineup() -> None:
+    """Results and ratings are kept by name: two different policies under one name would be
+    counted as one (and the runner would play only one of them)."""
+    shared = RandomPolicy(seed=1)
+    Lineup(shared, shared)  # the same object on both sides is one policy
+    Lineup("heuristic", "heuristic", {0: "heuristic"})  # the same registered name too
+    for lineup in (
+        lambda: Lineup(RandomPolicy(seed=1), RandomPolicy(seed=2)),
+        lambda: Lineup("random", RandomPolicy(seed=2)),
+        lambda: Lineup("heuristic", "heuristic", {3: RandomPolicy(), 4: RandomPolicy()}),
+    ):
+        with pytest.raises(ValueError, match="both named 'random'"):
+            lineup()
