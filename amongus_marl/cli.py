@@ -230,10 +230,9 @@ def run_play(args: argparse.Namespace) -> int:
             )
     lineup = Lineup(args.impostor, args.crewmate, seats)
     policy_kwargs = _policy_kwargs(args, seats)
-    if "llm" in policy_kwargs:
-        _check_llm(policy_kwargs["llm"])
     workers = args.workers or default_workers()
     if "llm" in policy_kwargs:
+        _check_llm(policy_kwargs["llm"])
         # Each worker plays one game at a time with at most one request in flight, so the
         # workers are what --llm-concurrency caps across games.
         workers = min(workers, policy_kwargs["llm"].get("concurrency", workers))

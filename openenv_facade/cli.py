@@ -13,6 +13,8 @@ import gc
 from collections.abc import Sequence
 from typing import Any
 
+from openenv_facade.settings import parse_policy_list
+
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
 
@@ -58,7 +60,7 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--allowed-policies",
-        type=_policy_list,
+        type=parse_policy_list,
         help="comma-separated policies a client may pick for the other seats "
         "(AMONGUS_ALLOWED_POLICIES, default random,heuristic)",
     )
@@ -98,10 +100,6 @@ def run_serve(args: argparse.Namespace) -> int:
         timeout_graceful_shutdown=5,
     )
     return 0
-
-
-def _policy_list(text: str) -> tuple[str, ...]:
-    return tuple(name.strip() for name in text.split(",") if name.strip())
 
 
 def tune_garbage_collector() -> None:

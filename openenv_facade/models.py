@@ -57,7 +57,7 @@ class _Strict(BaseModel):
 class _Request(_Strict):
     """What clients send: also no type coercion (``true`` is not seat 1, ``"7"`` is not 7)."""
 
-    model_config = ConfigDict(extra="forbid", strict=True)
+    model_config = ConfigDict(strict=True)  # merged with the parent's extra="forbid"
 
 
 class ErrorCode(StrEnum):

@@ -315,19 +315,18 @@ class SeatSession:
             events.append(_phase_change_text(phase, game))
             self._phase = phase
         if not player.alive:
-            self._last_sight = LastSight(
-                player.location, self._visible_players(game), text_observation(game, self.seat)
-            )
+            self._last_sight = self._sight_now(game)
 
-    def _visible_players(self, game: Game) -> list[VisiblePlayer]:
-        """The others in the seat's latest location message."""
+    def _sight_now(self, game: Game) -> LastSight:
+        """The seat's location, the others in its latest location message, and its prompt."""
         info = game.location_info(self.seat)
         names, players = game.names, game.players
-        return [
+        visible = [
             _visible(names[other], players[other].color, dead)
             for other, dead in zip(info.occupants, info.dead, strict=True)
             if other != self.seat
         ]
+        return LastSight(players[self.seat].location, visible, text_observation(game, self.seat))
 
     def _body_visible(self, game: Game) -> bool:
         return any(game.location_info(self.seat).dead)
@@ -337,10 +336,7 @@ class SeatSession:
         assert game is not None
         seat = self.seat
         me = game.players[seat]
-        sight = self._last_sight
-        if sight is None:
-            visible = self._visible_players(game)
-            sight = LastSight(me.location, visible, text_observation(game, seat))
+        sight = self._last_sight if self._last_sight is not None else self._sight_now(game)
         tasks = [
             _task_status(t.spot.name, t.spot.room, t.spot.type.value, t.completed, t.progress)
             for t in me.tasks

@@ -80,9 +80,14 @@ class ServerSettings:
         return replace(cls(), **values)
 
 
+def parse_policy_list(raw: str) -> tuple[str, ...]:
+    """``"random, heuristic"`` -> ``("random", "heuristic")`` (variable and flag alike)."""
+    return tuple(p.strip() for p in raw.split(",") if p.strip())
+
+
 def _parse(name: str, raw: str) -> Any:
     if name == "allowed_policies":
-        return tuple(p.strip() for p in raw.split(",") if p.strip())
+        return parse_policy_list(raw)
     if name == "session_timeout_s":
         return float(raw)
     return int(raw)
