@@ -14,11 +14,13 @@ share this process.
 Targets: at 1 and 8 clients at least the echo server's steps/s; p99 below 50 ms at 64 clients;
 1,000 open sessions at most 100 MB above idle.
 
-Beside the rates, the run reports each server's CPU time per step (from ``/proc``) and a floor
-for ours: the CPU time the rules engine alone (no environment, no policies, no observation, no
-network) spends per seat-step on the turns a seat-step contains, in random games of the same
-preset. When that floor approaches the echo server's whole CPU time per step, no transport or
-observation work can close the gap: the figures say where the time goes.
+Beside the rates, the run reports each server's CPU time per step (from ``/proc``) and two
+floors for ours. At 1 and 8 clients it also measures our server answering ``state`` messages
+only (after one reset): its transport and framing with no game work. And it measures the CPU
+time the rules engine alone (no environment, no policies, no observation, no network) spends
+per seat-step on the turns a seat-step contains, in random games of the same preset. Echo's step
+minus our transport is the room left for a seat-step's game work if we are to match echo; the
+run prints that room beside what the game work takes.
 
     python benchmarks/server_throughput.py [--seconds 8] [--clients 1,8,64] [--sessions 1000]
 """
@@ -232,6 +234,27 @@ def game_player(policies: dict[str, str]) -> Player:
     return play
 
 
+def state_player(policies: dict[str, str]) -> Player:
+    """One reset, then ``state`` messages only: our server's transport and framing with no
+    game work, the floor under every seat-step."""
+
+    async def play(
+        ws: ClientConnection, deadline: float, latencies: list[float], rng: random.Random
+    ) -> int:
+        steps = 0
+        await request(
+            ws, {"type": "reset", "data": {"seed": rng.getrandbits(32), "policies": policies}}
+        )
+        while time.perf_counter() < deadline:
+            started = time.perf_counter()
+            await request(ws, {"type": "state"})
+            latencies.append(time.perf_counter() - started)
+            steps += 1
+        return steps
+
+    return play
+
+
 async def echo_player(
     ws: ClientConnection, deadline: float, latencies: list[float], rng: random.Random
 ) -> int:
@@ -355,6 +378,7 @@ async def run(
     client_counts: list[int], seconds: float, sessions: int, policies: dict[str, str]
 ) -> None:
     play = game_player(policies)
+    bare = state_player(policies)
 
     async def throughput(server: Server, clients: int, player: Player) -> Throughput:
         await measure(server, 2, 1.0, player)  # warm-up: imports, caches, first games
@@ -372,6 +396,7 @@ async def run(
     print(f"{header} {'server CPU us/step':>19}")
     verdicts: list[str] = []
     echo_cpu: list[float] = []
+    budgets: list[str] = []
     for clients in client_counts:
         reference = await with_server(
             start_echo, clients, partial(throughput, clients=clients, player=echo_player)
@@ -379,7 +404,20 @@ async def run(
         result = await with_server(
             start_ours, clients, partial(throughput, clients=clients, player=play)
         )
-        for name, t in (("echo (openenv-core)", reference), ("amongus", result)):
+        rows = [("echo (openenv-core)", reference), ("amongus", result)]
+        if clients in (1, 8):
+            transport = await with_server(
+                start_ours, clients, partial(throughput, clients=clients, player=bare)
+            )
+            rows.append(("amongus, state only", transport))
+            budgets.append(
+                f"{clients} client(s): echo's step {reference.server_cpu_us:.0f} us - our "
+                f"transport {transport.server_cpu_us:.0f} us = "
+                f"{reference.server_cpu_us - transport.server_cpu_us:.0f} us for a seat-step's "
+                f"game work to match echo; it takes "
+                f"{result.server_cpu_us - transport.server_cpu_us:.0f} us"
+            )
+        for name, t in rows:
             print(
                 f"{clients:>7} {name:<20} {t.steps_per_s:>10,.0f} {t.p50_ms:>8.2f} {t.p99_ms:>8.2f}"
                 f" {t.server_cpu_us:>19.0f}"
@@ -403,6 +441,9 @@ async def run(
         f"network): {floor:.0f} us of CPU per seat-step ({turns:.1f} turns per seat-step); "
         f"the echo server's whole step: {statistics.median(echo_cpu):.0f} us (median)"
     )
+    if budgets:
+        print("server CPU per step, game work against the room echo leaves for it:")
+        print("\n".join(f"  {line}" for line in budgets))
 
     print(f"\n{sessions} idle open sessions (each after one reset):")
     print(f"{'server':<20} {'RSS idle MB':>12} {'RSS open MB':>12} {'KB/session':>11}")

@@ -7,6 +7,7 @@ intervals when given.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Final
@@ -23,6 +24,8 @@ GRID: Final[str] = "#dddddd"
 PANEL_WIDTH: Final[int] = 460
 PANEL_HEIGHT: Final[int] = 340
 MARGIN: Final[int] = 56
+LABEL_HEIGHT: Final[int] = 12  # a value label in the small font
+LABEL_GAP: Final[int] = 3
 
 
 def _font(size: int) -> ImageFont.ImageFont | ImageFont.FreeTypeFont:
@@ -90,13 +93,14 @@ def draw_chart(
                 values.extend(interval)
     low, high = min(values), max(values)
     pad = max(25.0, 0.1 * (high - low))
+    step = _tick_step(high - low + 2 * pad)
     _bar_panel(
         draw,
         right_box,
         policies,
         elo_bars,
-        low - pad,
-        high + pad,
+        math.floor((low - pad) / step) * step,
+        math.ceil((high + pad) / step) * step,
         INITIAL_RATING,
         "Deception / Detection Elo",
         small,
@@ -141,12 +145,14 @@ def _bar_panel(
         return y1 - (value - low) / span * (y1 - y0)
 
     draw.text((x0, y0 - 22), label, fill=INK, font=font)
-    for i in range(5):
-        tick = low + span * i / 4
+    step = _tick_step(span)
+    tick = math.ceil(low / step) * step
+    while tick <= high + 1e-9 * span:
         y = y_of(tick)
         draw.line((x0, y, x1, y), fill=GRID)
         text = f"{100 * tick:.0f}%" if percent else f"{tick:.0f}"
         draw.text((x0 - 44, y - 7), text, fill=INK, font=small)
+        tick += step
     draw.line((x0, y_of(base), x1, y_of(base)), fill=INK)
     slot = (x1 - x0) / max(1, len(policies))
     bar = min(40.0, slot / 3)
@@ -160,11 +166,31 @@ def _bar_panel(
             left = centre - bar + j * bar
             top, bottom = sorted((y_of(value), y_of(base)))
             draw.rectangle((left + 2, top, left + bar - 2, max(bottom, top + 1)), fill=colour)
+            ends = [y_of(value)]
             if interval is not None:
                 middle = left + bar / 2
                 a, b = y_of(interval[0]), y_of(interval[1])
                 draw.line((middle, a, middle, b), fill=INK, width=2)
                 draw.line((middle - 5, a, middle + 5, a), fill=INK, width=2)
                 draw.line((middle - 5, b, middle + 5, b), fill=INK, width=2)
+                ends += [a, b]
             text = f"{100 * value:.0f}%" if percent else f"{value:.0f}"
-            draw.text((left + 2, min(y_of(value), y_of(base)) - 15), text, fill=INK, font=small)
+            draw.text((left + 2, _label_top(ends, below=value < base)), text, fill=INK, font=small)
+
+
+def _label_top(ends: Sequence[float], *, below: bool) -> float:
+    """Where a value label starts: past the far end of its bar and whisker (their screen ``y``s
+    in ``ends``), so it never crosses them; under a bar that hangs below the base line."""
+    return max(ends) + LABEL_GAP if below else min(ends) - LABEL_GAP - LABEL_HEIGHT
+
+
+def _tick_step(span: float) -> float:
+    """A round step (1, 2.5 or 5 times a power of ten) giving at most eight ticks. Up to 500,
+    every such step divides 1500, so the Elo panel's base line always has its tick."""
+    if span <= 0:
+        return 1.0
+    power = 10.0 ** math.floor(math.log10(span / 4))
+    for factor in (1.0, 2.5, 5.0, 10.0):
+        if span / (factor * power) <= 8:
+            return factor * power
+    return 10.0 * power
