@@ -220,6 +220,8 @@ def run_play(args: argparse.Namespace) -> int:
 
     if args.games < 1:
         raise SystemExit("amongus play: --games must be at least 1")
+    if args.seed < 0:
+        raise SystemExit("amongus play: --seed must be a non-negative integer")
     config = load_config(args.config)
     seats = _parse_seats(args.seat, config.num_players)
     known = set(registered_policies())

@@ -168,11 +168,18 @@ class Game:
         Only the acting seat can act; other seats' lists say what they could do if it were their
         turn now (the reference recomputes every player's list at each turn).
         """
+        if seat is not None:
+            self._check_seat(seat)
         if self.is_over:
             return []
         if seat is None or seat == self.current_seat:
             return list(self.current_legal_actions)
         return self._compute_legal(seat)
+
+    def _check_seat(self, seat: int) -> None:
+        # A negative index would silently name a seat counted from the end.
+        if not 0 <= seat < len(self.players):
+            raise IndexError(f"seat {seat} is out of range: seats are 0..{len(self.players) - 1}")
 
     @property
     def current_legal_actions(self) -> tuple[Action, ...]:
@@ -241,6 +248,7 @@ class Game:
 
     def location_info(self, seat: int) -> LocationInfo:
         """The player's latest location message (possibly stale, exactly as in the reference)."""
+        self._check_seat(seat)
         p = self.players[seat]
         if p.frozen_location_info is not None:
             return p.frozen_location_info
@@ -631,10 +639,16 @@ _EFFECTS = {
 
 
 def integer_seed(seed: Any) -> int:
-    """``seed`` as a Python int: any integer type (numpy's too), never a float or a bool."""
+    """``seed`` as a Python int: any non-negative integer (numpy's too), never a float or a bool.
+
+    Negative seeds are refused, as Gymnasium refuses them: ``random.Random`` seeds with the
+    absolute value, so ``-s`` would silently replay the game of ``s``."""
     if isinstance(seed, bool):
         raise TypeError("a seed must be an integer, not a bool")
     try:
-        return operator.index(seed)
+        value = operator.index(seed)
     except TypeError:
         raise TypeError(f"a seed must be an integer, got {type(seed).__name__}") from None
+    if value < 0:
+        raise ValueError(f"a seed must be a non-negative integer, got {value}")
+    return value

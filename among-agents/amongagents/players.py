@@ -85,19 +85,25 @@ class PlayerSetup:
 
     @classmethod
     def from_dict(cls, values: Mapping[str, Any]) -> PlayerSetup:
+        """A seat's set-up from its scenario or log entry; anything malformed is a
+        ``ConfigError`` that says what is wrong."""
+        if not isinstance(values, Mapping):
+            raise ConfigError(
+                f"a scenario player must be a mapping such as {{'role': 'Impostor'}}, "
+                f"got {values!r}"
+            )
         allowed = {"color", "role", "identity", "tasks", "name"}
         unknown = sorted(set(values) - allowed)
         if unknown:
             raise ConfigError(
                 f"unknown scenario player key(s) {unknown}; allowed: {sorted(allowed)}"
             )
+        color = values.get("color")
         role = values.get("role", values.get("identity"))
-        tasks = values.get("tasks")
-        return cls(
-            color=values.get("color"),
-            role=role,
-            tasks=None if tasks is None else tuple((str(n), str(r)) for n, r in tasks),
-        )
+        for key, value in (("color", color), ("role", role)):
+            if value is not None and not isinstance(value, str):
+                raise ConfigError(f"a scenario player's {key} must be a string, got {value!r}")
+        return cls(color=color, role=role, tasks=_task_pairs(values.get("tasks")))
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -232,9 +238,33 @@ class Dealer:
         return tasks
 
 
+def _task_pairs(tasks: Any) -> tuple[tuple[str, str], ...] | None:
+    if tasks is None:
+        return None
+    if isinstance(tasks, (str, bytes)) or not isinstance(tasks, Sequence):
+        raise ConfigError(
+            f"a scenario player's tasks must be a list of [name, room], got {tasks!r}"
+        )
+    pairs = []
+    for task in tasks:
+        if (
+            isinstance(task, (str, bytes))
+            or not isinstance(task, Sequence)
+            or len(task) != 2
+            or not all(isinstance(part, str) for part in task)
+        ):
+            raise ConfigError(f"a scenario task must be [name, room] (two strings), got {task!r}")
+        pairs.append((task[0], task[1]))
+    return tuple(pairs)
+
+
 def parse_scenario(scenario: Scenario, num_players: int) -> list[PlayerSetup]:
     if isinstance(scenario, Mapping):
         scenario = scenario.get("players", ())
+    if isinstance(scenario, (str, bytes)) or not isinstance(scenario, Sequence):
+        raise ConfigError(
+            f"a scenario is a list of players (one mapping per seat), got {scenario!r}"
+        )
     setups = [s if isinstance(s, PlayerSetup) else PlayerSetup.from_dict(s) for s in scenario]
     if len(setups) != num_players:
         raise ConfigError(f"scenario lists {len(setups)} players but num_players is {num_players}")

@@ -62,11 +62,21 @@ def new_game_from_log(log: Mapping[str, Any]) -> Game:
 
 
 def apply_logged_step(game: Game, step: Mapping[str, Any], index: int, *, seeded: bool) -> None:
-    """Apply one logged step, checking the acting seat and any chance outcome."""
+    """Apply one logged step, checking what the log recorded before it (the acting seat, and
+    the phase, timestep and sorted legal actions where given) and any chance outcome. The
+    recorded prompt is left to the parity tests: its phase prose is the reference's."""
     if game.current_seat != step["player"]:
         raise ReplayError(
             f"step {index}: the log has seat {step['player']} acting, "
             f"the game has {game.current_seat}"
+        )
+    for key, actual in (("phase", game.phase.value), ("timestep", game.timestep)):
+        if key in step and step[key] != actual:
+            raise ReplayError(f"step {index}: the log has {key} {step[key]!r}, the game {actual!r}")
+    if "legal" in step and list(step["legal"]) != sorted(game.legal_action_strings()):
+        raise ReplayError(
+            f"step {index}: the log's legal actions {step['legal']!r} differ from the game's "
+            f"{sorted(game.legal_action_strings())!r}"
         )
     action = step["action"]
     room = step.get("monitor_room")

@@ -39,6 +39,8 @@ def phase_instruction(phase: Phase, config: GameConfig) -> str:
             "Impostors: eliminate crewmates without being caught."
         )
     rounds = config.discussion_rounds
+    if rounds == 0:
+        return "This game has no discussion: each living player votes to eject someone."
     plural = "round" if rounds == 1 else "rounds"
     return (
         f"Everyone talks for {rounds} {plural}, then each living player votes to eject someone.\n"

@@ -768,3 +768,12 @@ def test_a_monitor_readout_is_stamped_with_when_it_was_watched() -> None:
     readout = game.players[0].observations[-1]
     assert isinstance(readout, MonitorReadout)
     assert readout.clock == watched_at
+
+
+@pytest.mark.parametrize("seat", [-1, 5])
+def test_a_seat_outside_the_game_is_refused_not_wrapped_around(seat: int) -> None:
+    game = Game("five_member", seed=0)
+    with pytest.raises(IndexError, match="out of range"):
+        game.legal_actions(seat)
+    with pytest.raises(IndexError, match="out of range"):
+        game.location_info(seat)

@@ -16,6 +16,7 @@ import pytest
 from amongagents import Game
 from amongagents.replay import ReplayError, read_jsonl, replay, write_jsonl
 from tests.engine.helpers import snapshot
+from tests.engine.test_parity import _load
 
 SCENARIO: list[dict[str, Any]] = [
     {"color": "lime", "role": "Impostor"},
@@ -167,8 +168,19 @@ def other_monitor_room(log: dict[str, Any]) -> None:
     step["monitor_room"] = "Reactor" if step["monitor_room"] != "Reactor" else "Admin"
 
 
+def wrong_phase(log: dict[str, Any]) -> None:
+    step = log["steps"][4]
+    step["phase"] = "meeting" if step["phase"] == "task" else "task"
+
+
+def wrong_timestep(log: dict[str, Any]) -> None:
+    log["steps"][5]["timestep"] += 1
+
+
 TAMPERINGS = [
     wrong_seat,
+    wrong_phase,
+    wrong_timestep,
     wrong_winner,
     swapped_identity,
     other_task,
@@ -186,6 +198,16 @@ def test_a_tampered_log_raises_replay_error(tamper: Callable[[dict[str, Any]], N
     replay(copy.deepcopy(log))  # the untouched log replays
     tamper(log)
     with pytest.raises(ReplayError):
+        replay(log)
+
+
+def test_a_reference_log_with_other_legal_actions_raises_replay_error() -> None:
+    """Reference logs record each step's sorted legal actions; replay checks them too."""
+    log = _load(("sample5.jsonl.gz", 0))
+    replay(copy.deepcopy(log))  # the untouched log replays
+    step = log["steps"][len(log["steps"]) // 2]
+    step["legal"] = step["legal"][:-1]
+    with pytest.raises(ReplayError, match="legal actions"):
         replay(log)
 
 

@@ -200,6 +200,13 @@ def test_different_seeds_give_different_setups(preset: str) -> None:
     assert len(setups) > 1
 
 
+@pytest.mark.parametrize("seed", [-1, -123])
+def test_a_negative_seed_is_refused(seed: int) -> None:
+    # random.Random would seed with abs(seed): -s would silently replay the game of s.
+    with pytest.raises(ValueError, match="non-negative"):
+        Game("five_member", seed=seed)
+
+
 def test_the_same_seed_gives_the_same_game() -> None:
     def played(seed: int) -> dict[str, Any]:
         game = Game("seven_member", seed=seed)
@@ -444,6 +451,13 @@ def _with(seat: int, **changes: Any) -> list[dict[str, Any]]:
         pytest.param(_with(0, tasks=[["Fix Wiring", "Narnia"]]), id="unknown-room"),
         pytest.param(_with(0, tasks=[["Fix Wiring", "Weapons"]]), id="task-not-in-that-room"),
         pytest.param(_with(0, hat="tall"), id="unknown-key"),
+        pytest.param(_with(0, role=5), id="role-not-a-string"),
+        pytest.param(_with(0, color=["red"]), id="colour-not-a-string"),
+        pytest.param(_with(0, tasks=[["Fix Wiring"]]), id="task-without-its-room"),
+        pytest.param(_with(0, tasks="Fix Wiring"), id="tasks-not-a-list"),
+        pytest.param(_with(0, tasks=[["Fix Wiring", 3]]), id="task-room-not-a-string"),
+        pytest.param([1, 2, 3, 4, 5], id="players-not-mappings"),
+        pytest.param(7, id="scenario-not-a-list"),
         pytest.param(
             [
                 {**c, "tasks": [["Upload Data", "Admin"]]} if i in (1, 2) else c

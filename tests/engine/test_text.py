@@ -447,3 +447,10 @@ def test_the_block_ends_right_after_the_last_action() -> None:
     text = block(five(), 1)
     assert text.endswith(f"\n5. {EMERGENCY}\n6. COMPLETE TASK - Fix Wiring\n")
     assert not text.endswith("\n\n")
+
+
+def test_a_game_without_discussion_says_so_in_the_meeting_instruction() -> None:
+    game = five(discussion_rounds=0)
+    play(game, EMERGENCY)  # the meeting goes straight to the vote
+    instruction = block(game).split("\n")[2]
+    assert "no discussion" in instruction and "0 rounds" not in instruction

@@ -454,12 +454,22 @@ def test_a_numpy_integer_seed_is_the_same_seed() -> None:
     assert by_int.event_log() == by_numpy.event_log()
 
 
-@pytest.mark.parametrize("seed", [3.7, True, "7"])
-def test_a_seed_that_is_no_integer_is_refused_and_changes_nothing(seed: Any) -> None:
+@pytest.mark.parametrize(
+    ("seed", "error", "message"),
+    [
+        (3.7, TypeError, "seed must be an integer"),
+        (True, TypeError, "seed must be an integer"),
+        ("7", TypeError, "seed must be an integer"),
+        (-7, ValueError, "non-negative"),  # Random(-7) would replay seed 7's game
+    ],
+)
+def test_a_seed_that_is_no_natural_number_is_refused_and_changes_nothing(
+    seed: Any, error: type[Exception], message: str
+) -> None:
     env = raw_env()
     env.reset(seed=1)
     before = env.event_log()
-    with pytest.raises(TypeError, match="seed must be an integer"):
+    with pytest.raises(error, match=message):
         env.reset(seed=seed)
     assert env.event_log() == before
 
