@@ -84,9 +84,9 @@ def run_serve(args: argparse.Namespace) -> int:
             max_timesteps=args.max_timesteps,
             allowed_policies=args.allowed_policies,
         )
+        app = create_app(settings)
     except ValueError as exc:
         raise SystemExit(f"amongus serve: {exc}") from None
-    app = create_app(settings)
     tune_garbage_collector()
     uvicorn.run(
         app,

@@ -12,7 +12,9 @@ Async by default, one WebSocket session per client; ``.sync()`` gives a blocking
         result = env.step({"type": "move", "target": "Admin"})
 
 An ``error`` reply raises ``AmongUsServerError`` (a ``RuntimeError``, as the OpenEnv client
-raises); the session stays usable. This module uses only the wire models and ``websockets``,
+raises); the session stays usable. When the server ends the session (idle expiry, capacity
+reached) the call raises its error reply, or ``CONNECTION_CLOSED``, and the next call opens a new
+session. This module uses only the wire models and ``websockets``,
 never the server.
 """
 
@@ -27,6 +29,8 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed
+from websockets.protocol import State
 
 from openenv_facade.models import GameAction, GameObservation, GameState
 
@@ -83,6 +87,15 @@ class AmongUsEnv:
 
     # ------------------------------------------------------------------ connection
     async def connect(self) -> AmongUsEnv:
+        """Open the session's connection if there is none. A connection the server has closed
+        (idle expiry, capacity) is dropped: its last error reply, if unread, is raised, and the
+        next call opens a new session."""
+        ws = self._ws
+        if ws is not None and ws.state is not State.OPEN:
+            self._ws = None
+            error = await _pending_error(ws)
+            if error is not None:
+                raise error
         if self._ws is None:
             try:
                 self._ws = await connect(
@@ -158,6 +171,17 @@ class AmongUsEnv:
         try:
             await ws.send(json.dumps(message))
             text = await asyncio.wait_for(ws.recv(), self._message_timeout)
+        except ConnectionClosed as exc:
+            self._ws = None  # the game is gone with the connection; the next call opens another
+            error = await _pending_error(ws)
+            if error is not None:
+                raise error from None
+            raise AmongUsServerError(
+                f"the server closed the connection ({exc}); the session and its game are gone "
+                "(the next call opens a new session)",
+                "CONNECTION_CLOSED",
+                {},
+            ) from None
         except (TimeoutError, asyncio.CancelledError) as exc:
             # A reply may still come, and would then be read as the answer to the next
             # request: this connection can no longer be trusted, so drop it (and its game).
@@ -174,9 +198,7 @@ class AmongUsEnv:
         kind = reply.get("type")
         data = reply.get("data") or {}
         if kind == "error":
-            raise AmongUsServerError(
-                data.get("message", "unknown error"), data.get("code", "UNKNOWN"), data
-            )
+            raise _server_error(data)
         if kind != expected:
             raise AmongUsServerError(
                 f"expected a {expected!r} reply, got {kind!r}", "PROTOCOL_ERROR", reply
@@ -190,6 +212,22 @@ class AmongUsEnv:
             {**data.get("observation", {}), "reward": reward, "done": done}
         )
         return StepResult(observation, reward, done)
+
+
+def _server_error(data: Mapping[str, Any]) -> AmongUsServerError:
+    return AmongUsServerError(
+        data.get("message", "unknown error"), data.get("code", "UNKNOWN"), data
+    )
+
+
+async def _pending_error(ws: ClientConnection) -> AmongUsServerError | None:
+    """The error reply a closed connection received but nobody read (the server says why it
+    closes a session before closing it), if any."""
+    with contextlib.suppress(Exception):
+        reply = json.loads(await asyncio.wait_for(ws.recv(), 1.0))
+        if isinstance(reply, dict) and reply.get("type") == "error":
+            return _server_error(reply.get("data") or {})
+    return None
 
 
 class SyncAmongUsEnv:

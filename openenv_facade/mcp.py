@@ -7,11 +7,13 @@ resulting observation. Simulation control (reset, step, state, close) is never a
 
 Methods: ``initialize``, ``ping``, ``tools/list``, ``tools/call``, and OpenEnv's
 ``openenv/session/create`` (a new session, whose game starts at once; its params are reset
-arguments) and ``openenv/session/close``. Over HTTP a ``tools/call`` names its session with
+arguments; on a ``/ws`` connection, which is its own session, the game restarts with them) and
+``openenv/session/close``. Over HTTP a ``tools/call`` names its session with
 ``params.session_id``; on a ``/ws`` connection the connection's own session is used.
 
-A request without an ``id`` is a JSON-RPC notification: it is carried out (MCP clients send
-``notifications/initialized``, which needs nothing) and never answered.
+A valid request without an ``id`` is a JSON-RPC notification: it is carried out (MCP clients
+send ``notifications/initialized``, which needs nothing) and never answered. A payload that is no
+valid request is answered with an error even without an ``id`` (whose ``id`` is then null).
 
 Errors follow JSON-RPC: a malformed request, an unknown method or tool, or arguments that do not
 fit the tool's schema get an error object and change nothing. A well-formed move the game does
@@ -227,22 +229,23 @@ class McpDispatcher:
         return self.handle(payload, slot)
 
     def handle(self, payload: Any, slot: SessionSlot | None) -> dict[str, Any] | None:
-        """The response to one decoded JSON-RPC payload, or ``None`` for a notification."""
-        response = self._respond(payload, slot)
-        if isinstance(payload, dict) and "id" not in payload and "method" in payload:
-            return None  # a notification: carried out, never answered (even with an error)
-        return response
-
-    def _respond(self, payload: Any, slot: SessionSlot | None) -> dict[str, Any]:
+        """The response to one decoded JSON-RPC payload, or ``None`` for a notification (a valid
+        request without ``id``: carried out, never answered, even with an error). A payload that
+        is no valid request is always answered, with ``id`` null when it has none."""
         if isinstance(payload, list):
             return error_response(
                 None, INVALID_REQUEST, "Invalid Request: batch requests are not supported"
             )
-        request_id = _request_id(payload)
         try:
             request = JsonRpcRequest.model_validate(payload)
         except ValidationError as exc:
-            return error_response(request_id, INVALID_REQUEST, "Invalid Request", _errors(exc))
+            return error_response(
+                _request_id(payload), INVALID_REQUEST, "Invalid Request", _errors(exc)
+            )
+        response = self._respond(request, slot)
+        return None if "id" not in payload else response
+
+    def _respond(self, request: JsonRpcRequest, slot: SessionSlot | None) -> dict[str, Any]:
         method = self._methods.get(request.method)
         if method is None:
             return error_response(
@@ -315,24 +318,33 @@ class McpDispatcher:
         return tool_result(observation)
 
     def _session_create(self, request: JsonRpcRequest, slot: SessionSlot | None) -> dict[str, Any]:
-        if slot is not None:
-            return {"session_id": slot.id}
+        """A session whose game starts at once with the params as reset arguments. Over
+        ``/ws`` the connection is the session: its game restarts with them."""
         try:
             params = ResetParams.model_validate(request.params)
         except ValidationError as exc:
             raise RpcError(
                 INVALID_PARAMS, "Invalid params: reset arguments", _errors(exc)
             ) from None
+        if slot is not None:
+            return {"session_id": slot.id, **observation_payload(self._reset(slot, params))}
         try:
             created = self.registry.open("http")
         except CapacityError as exc:
             raise RpcError(SERVER_ERROR, str(exc), exc.data()) from None
         try:
-            observation = created.session.reset(params)
-        except RequestError as exc:
-            self.registry.close(created.id)
-            raise RpcError(INVALID_PARAMS, str(exc), {"code": exc.code}) from None
+            observation = self._reset(created, params)
+        except BaseException:
+            self.registry.close(created.id)  # a session whose game never started is no session
+            raise
         return {"session_id": created.id, **observation_payload(observation)}
+
+    @staticmethod
+    def _reset(slot: SessionSlot, params: ResetParams) -> GameObservation:
+        try:
+            return slot.session.reset(params)
+        except RequestError as exc:
+            raise RpcError(INVALID_PARAMS, str(exc), {"code": exc.code}) from None
 
     def _session_close(self, request: JsonRpcRequest, slot: SessionSlot | None) -> dict[str, Any]:
         session_id = request.params.get("session_id")

@@ -60,7 +60,7 @@ from openenv_facade.models import (
     StepReply,
 )
 from openenv_facade.registry import CapacityError, SessionRegistry, SessionSlot
-from openenv_facade.session import SeatSession, SessionError
+from openenv_facade.session import SeatSession, SessionError, check_servable
 from openenv_facade.settings import ServerSettings
 
 log = logging.getLogger("openenv_facade.server")
@@ -321,8 +321,10 @@ class BodyLimit:
 
 # ------------------------------------------------------------------------------------------ app
 def create_app(settings: ServerSettings | None = None) -> FastAPI:
-    """The ASGI application, with its own session registry and limits."""
+    """The ASGI application, with its own session registry and limits. Settings offering a
+    policy the server cannot play with raise ``ValueError``."""
     settings = settings or ServerSettings.from_env()
+    check_servable(settings.allowed_policies)
     registry = SessionRegistry(settings)
     dispatcher = McpDispatcher(registry)
     protocol = WireProtocol(settings, dispatcher)

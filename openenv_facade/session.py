@@ -144,12 +144,23 @@ class SeatSession:
             players[params.seat] = {"role": params.role}
             options = {"scenario": {"players": players}}
 
-        if self.env is None or self.env.game_config != config:
-            self.env = ENV_FACTORY.make(config)
-        env = self.env
         # An unseeded game gets fresh entropy: session environments are copies of one template,
         # and its seed stream must not make every unseeded game the same game.
         seed = params.seed if params.seed is not None else secrets.randbits(63)
+        # The policies' seeds and the seat come from a generator of their own, derived from the
+        # reset's seed: drawing them from the game's RNG would make the game's log unreplayable.
+        # Policies are reset before the game: one that cannot play here changes nothing.
+        policy_seeds = random.Random(seed ^ _POLICY_SEED_SALT)
+        for policy in policies.values():
+            try:
+                policy.reset(seed=policy_seeds.getrandbits(63))
+            except Exception as exc:
+                raise RequestError(f"policy {policy.name!r} cannot play here: {exc}") from None
+        fallback_rng = random.Random(policy_seeds.getrandbits(63))
+
+        env = self.env
+        if env is None or env.game_config != config:
+            env = ENV_FACTORY.make(config)
         try:
             env.reset(seed=seed, options=options)
         except ConfigError as exc:  # a scenario the config cannot satisfy
@@ -157,9 +168,6 @@ class SeatSession:
         game = env.game
         assert game is not None
 
-        # The seat and the policies' seeds come from a generator of their own (derived from the
-        # game's seed): drawing them from the game's RNG would make the game's log unreplayable.
-        policy_seeds = random.Random(game.seed ^ _POLICY_SEED_SALT)
         if params.seat is not None:
             seat = params.seat
         elif params.role is not None:
@@ -167,9 +175,8 @@ class SeatSession:
             seat = policy_seeds.choice([p.seat for p in game.players if p.is_impostor == wanted])
         else:
             seat = policy_seeds.randrange(n)
-        for policy in policies.values():
-            policy.reset(seed=policy_seeds.getrandbits(63))
-        self._fallback_rng = random.Random(policy_seeds.getrandbits(63))
+        self.env = env
+        self._fallback_rng = fallback_rng
         self._policies = policies
         self.seat = seat
         self.agent = env.possible_agents[seat]
@@ -216,7 +223,10 @@ class SeatSession:
                 raise RequestError(
                     f"policy {name!r} is not available; registered: {sorted(registered)}"
                 )
-            policies[is_impostor] = make_policy(name)
+            try:
+                policies[is_impostor] = make_policy(name)
+            except Exception as exc:
+                raise RequestError(f"policy {name!r} cannot play here: {exc}") from None
         return policies
 
     # ------------------------------------------------------------------ step
@@ -281,7 +291,7 @@ class SeatSession:
         assert game is not None
         if self._last_sight is not None:  # the dead perceive nothing more, bar the game's end
             if game.is_over and self._phase != "game_over":
-                events.append(_phase_change_text("game_over", game))
+                events.append(_phase_change_text("game_over", game, before=self._phase))
                 self._phase = "game_over"
             return
         player = game.players[self.seat]
@@ -312,7 +322,7 @@ class SeatSession:
                     self._chat.append(line)
             self._seen_observations = len(player.observations)
         if phase != self._phase:
-            events.append(_phase_change_text(phase, game))
+            events.append(_phase_change_text(phase, game, before=self._phase))
             self._phase = phase
         if not player.alive:
             self._last_sight = self._sight_now(game)
@@ -409,6 +419,22 @@ class SeatSession:
         return env, env.game
 
 
+def check_servable(names: tuple[str, ...]) -> None:
+    """Raise ``ValueError`` unless every named policy can play seats in this server: it must be
+    registered, and build and reset with no options (the server has none to give; ``llm``, for
+    one, needs a model and an endpoint)."""
+    problems = []
+    for name in names:
+        try:
+            make_policy(name).reset(seed=0)
+        except Exception as exc:
+            problems.append(f"{name!r} ({exc})")
+    if problems:
+        raise ValueError(
+            f"these policies cannot play the other seats in this server: {', '.join(problems)}"
+        )
+
+
 # ---------------------------------------------------------------------- helpers
 # Observation parts repeat from turn to turn and between games; they are immutable, so share them.
 @lru_cache(maxsize=1024)
@@ -433,10 +459,12 @@ def _in_meeting(phase: PhaseName) -> bool:
     return phase == "discussion" or phase == "voting"
 
 
-def _phase_change_text(after: PhaseName, game: Game) -> str:
+def _phase_change_text(after: PhaseName, game: Game, *, before: PhaseName) -> str:
     t = game.timestep
     if after == "discussion":
         return f"Timestep {t}: a meeting was called; everyone gathers in the Cafeteria to discuss."
+    if after == "voting" and not _in_meeting(before):  # a game without discussion rounds
+        return f"Timestep {t}: a meeting was called; everyone gathers in the Cafeteria to vote."
     if after == "voting":
         return f"Timestep {t}: the discussion is over; vote to eject a player."
     if after == "task":

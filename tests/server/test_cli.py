@@ -11,6 +11,7 @@ import sys
 import time
 
 import httpx
+import pytest
 
 from openenv_facade.cli import add_serve_command, run_serve
 
@@ -104,3 +105,22 @@ def test_the_amongus_command_offers_serve() -> None:
 
     args = build_parser().parse_args(["serve", "--port", "9001", "--max-sessions", "7"])
     assert args.func is run_serve and (args.port, args.max_sessions) == (9001, 7)
+
+
+@pytest.mark.parametrize(
+    ("allowed", "named"),
+    [("heuristic,llm", "'llm'"), ("random,no_such_policy", "'no_such_policy'")],
+)
+def test_offering_a_policy_the_server_cannot_play_stops_the_command(
+    allowed: str, named: str
+) -> None:
+    # llm seats need a model and an endpoint, which the server has no way to be given.
+    out = subprocess.run(
+        [sys.executable, "-m", "openenv_facade", "--port", str(free_port())],
+        env={**os.environ, "AMONGUS_ALLOWED_POLICIES": allowed},
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert out.returncode != 0 and "cannot play" in out.stderr and named in out.stderr
+    assert "Traceback" not in out.stderr

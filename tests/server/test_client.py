@@ -8,12 +8,15 @@ import random
 import subprocess
 import sys
 import textwrap
+import time
 
 import pytest
 
 from openenv_facade.client import AmongUsEnv, AmongUsServerError, StepResult, websocket_url
 from openenv_facade.models import GameAction, GameObservation, GameState
-from tests.server.conftest import RANDOM_POLICIES, RunningServer
+from openenv_facade.settings import ServerSettings
+from tests.server.conftest import RANDOM_POLICIES, RunningServer, serve
+from tests.server.helpers import RawSession
 
 
 def test_async_client_plays_a_game(server: RunningServer) -> None:
@@ -54,10 +57,9 @@ def test_sync_client_with_dicts_typed_actions_tools_and_errors(server: RunningSe
         move = next(a for a in result.observation.legal_actions if a.type == "move")
         called = env.call_tool("move", room=move.target)
         assert called["isError"] is False
-        assert (
-            called["structuredContent"]["observation"]["location"] == move.target
-            or called["structuredContent"]["done"]
-        )
+        # The seat's own move is its first event (later ones may take it elsewhere: a meeting).
+        first = called["structuredContent"]["observation"]["events"][0]
+        assert first.startswith("You: ") and first.endswith(f"to {move.target}")
         assert env.state().step_count == 1
 
 
@@ -121,3 +123,27 @@ def test_a_reply_that_comes_too_late_is_never_taken_for_the_next_one() -> None:
             await env.close()
 
     asyncio.run(main())
+
+
+def test_a_session_the_server_ends_raises_its_reason_and_the_next_call_starts_afresh() -> None:
+    with serve(ServerSettings(max_sessions=1, session_timeout_s=0.5)) as server:
+        with AmongUsEnv(server.base_url).sync() as env:
+            first = env.reset(seed=1, seat=0, policies=RANDOM_POLICIES)
+            time.sleep(1.5)  # the server closes the idle session, saying why
+            with pytest.raises(AmongUsServerError) as expired:
+                env.step(first.observation.legal_actions[0])
+            assert expired.value.code == "SESSION_ERROR" and "without a message" in str(
+                expired.value
+            )
+            again = env.reset(seed=1, seat=0, policies=RANDOM_POLICIES)
+            assert again.observation == first.observation
+
+        time.sleep(0.2)  # the server notices that the client above has gone
+        env = AmongUsEnv(server.base_url).sync()
+        with RawSession(server.ws_url):  # takes the only session
+            with pytest.raises(AmongUsServerError) as full:
+                env.reset(seed=1, policies=RANDOM_POLICIES)
+            assert full.value.code == "CAPACITY_REACHED"
+        time.sleep(0.2)  # ... and that the raw session has gone
+        with env:
+            assert env.reset(seed=1, seat=0, policies=RANDOM_POLICIES).observation.seat == 0

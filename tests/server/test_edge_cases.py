@@ -1,12 +1,18 @@
-"""Edge cases of sessions: fresh games without a seed, replayable logs, over-long MCP arguments."""
+"""Edge cases of sessions: fresh games without a seed, replayable logs, over-long MCP arguments,
+resets that fail part-way."""
 
 from __future__ import annotations
 
-import httpx
+import random
 
+import httpx
+import pytest
+
+from amongagents.config import PRESETS
 from amongagents.replay import replay
-from openenv_facade.models import GameAction, ResetParams
-from openenv_facade.session import SeatSession
+from amongus_marl.policies import base as policy_registry
+from openenv_facade.models import GameAction, GameObservation, ResetParams
+from openenv_facade.session import RequestError, SeatSession
 from openenv_facade.settings import ServerSettings
 from tests.server.conftest import RANDOM_POLICIES, RunningServer
 
@@ -86,3 +92,66 @@ def test_the_episode_id_given_is_the_episode_id_kept() -> None:
         assert session.state().episode_id == given
     session.reset(ResetParams(policies=RANDOM_POLICIES))
     assert session.state().episode_id  # none given: a fresh one
+
+
+class _RefusingPolicy:
+    """A policy that cannot play here (as ``llm`` cannot without a model): its reset fails."""
+
+    name = "refusing"
+    obs_mode = None
+
+    def reset(self, seed: int | None = None) -> None:
+        raise RuntimeError("no model configured")
+
+    def act(self, observation: object, info: object, view: object) -> int:
+        raise AssertionError("never asked to act")
+
+
+def test_a_reset_whose_policy_cannot_play_changes_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(policy_registry._REGISTRY, "refusing", _RefusingPolicy)
+    session = SeatSession(ServerSettings(allowed_policies=("random", "refusing")))
+    first = session.reset(ResetParams(seed=4, seat=0, policies=RANDOM_POLICIES))
+    state, game = session.state(), session.game
+    with pytest.raises(RequestError, match="'refusing' cannot play here: no model configured"):
+        session.reset(
+            ResetParams(seed=9, seat=1, policies={"impostor": "refusing", "crewmate": "random"})
+        )
+    assert session.state() == state and session.game is game
+    assert session.observation().model_dump(exclude={"reward"}) == first.model_dump(
+        exclude={"reward", "events"}
+    ) | {"events": []}
+    # The next move is still the client's seat's, in the same game.
+    move = next(a for a in first.legal_actions if a.type == "move")
+    played = session.step(move).events[0]
+    assert played.startswith("You: ") and played.endswith(f"to {move.target}")
+
+
+def test_an_http_session_whose_game_fails_to_start_is_not_kept(
+    server: RunningServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken_reset(self: SeatSession, params: ResetParams) -> GameObservation:
+        raise RuntimeError("a bug")
+
+    open_before = len(list(server.registry))
+    monkeypatch.setattr(SeatSession, "reset", broken_reset)
+    with httpx.Client(base_url=server.base_url) as client:
+        body = {"jsonrpc": "2.0", "id": 1, "method": "openenv/session/create", "params": {}}
+        assert client.post("/mcp", json=body).status_code == 500
+    assert len(list(server.registry)) == open_before
+
+
+def test_without_discussion_rounds_the_seat_is_told_a_meeting_was_called_to_vote() -> None:
+    config = {**PRESETS["five_member"].to_dict(), "discussion_rounds": 0}
+    session = SeatSession(ServerSettings())
+    rng = random.Random(0)
+    told = 0
+    for seed in range(20):
+        observation = session.reset(
+            ResetParams(seed=seed, seat=0, config=config, policies=RANDOM_POLICIES)
+        )
+        while not observation.done:
+            for line in observation.events:
+                assert "discussion is over" not in line  # there never was one
+                told += line.endswith("everyone gathers in the Cafeteria to vote.")
+            observation = session.step(rng.choice(observation.legal_actions))
+    assert told > 0

@@ -32,7 +32,8 @@ ROLE_WORDS = re.compile(r"impostor|crewmate", re.IGNORECASE)
 COLOR_WORD = re.compile(r"\b(" + "|".join(COLORS) + r")\b", re.IGNORECASE)
 PHASE_LINES = (
     re.compile(
-        r"Timestep \d+: a meeting was called; everyone gathers in the Cafeteria to discuss\."
+        r"Timestep \d+: a meeting was called; everyone gathers in the Cafeteria to "
+        r"(discuss|vote)\."
     ),
     re.compile(r"Timestep \d+: the discussion is over; vote to eject a player\."),
     re.compile(r"Timestep \d+: the meeting is over; back to the task phase\."),

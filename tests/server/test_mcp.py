@@ -345,3 +345,44 @@ def test_tool_results_are_json_serialisable_text_and_structure(server: RunningSe
         json.dumps(result)
         assert set(result["structuredContent"]) == {"observation", "reward", "done"}
         rpc(client, "openenv/session/close", {"session_id": created["session_id"]})
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        {"jsonrpc": "2.0", "method": 1, "params": "bar"},  # JSON-RPC 2.0's own example
+        {"method": "tools/list"},  # no "jsonrpc"
+        {"jsonrpc": "1.0", "method": "ping"},
+    ],
+)
+def test_an_invalid_request_without_id_is_answered_with_a_null_id(
+    server: RunningServer, payload: dict[str, Any]
+) -> None:
+    """Only a valid request without an id is a notification; anything else gets -32600."""
+    with httpx.Client(base_url=server.base_url) as client:
+        reply = client.post("/mcp", json=payload).json()
+    assert reply["error"]["code"] == -32600 and reply["id"] is None
+    with RawSession(server.ws_url) as session:
+        frame = session.send({"type": "mcp", "data": payload})
+    assert frame["data"]["error"]["code"] == -32600 and frame["data"]["id"] is None
+
+
+def test_session_create_over_ws_starts_the_connections_game_with_its_params(
+    server: RunningServer,
+) -> None:
+    def create(params: dict[str, Any]) -> dict[str, Any]:
+        request = {"jsonrpc": "2.0", "id": 1, "method": "openenv/session/create", "params": params}
+        reply: dict[str, Any] = session.send({"type": "mcp", "data": request})["data"]
+        return reply
+
+    with RawSession(server.ws_url) as session:
+        bad = create({"seed": "bogus", "seat": -5, "foo": 1})
+        assert bad["error"]["code"] == -32602
+        assert session.state()["data"]["phase"] == "not_started"
+        created = create({"seed": 4, "seat": 2, "policies": RANDOM_POLICIES})["result"]
+        assert created["observation"]["seat"] == 2
+        state = session.state()["data"]
+        assert state["phase"] != "not_started" and state["seat"] == 2
+        # The same game a reset message with those arguments starts.
+        again = session.reset(seed=4, seat=2)["data"]
+        assert again["observation"] == created["observation"]

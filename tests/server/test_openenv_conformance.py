@@ -20,7 +20,8 @@ def test_generic_client_sync_plays_full_games(server: RunningServer) -> None:
     rng = random.Random(3)
     with GenericEnvClient(base_url=server.base_url).sync() as env:
         for seed in range(3):
-            result = env.reset(seed=seed, policies=RANDOM_POLICIES)
+            # Seat 0 moves first, so it always plays at least once before the game can end.
+            result = env.reset(seed=seed, seat=0, policies=RANDOM_POLICIES)
             steps = 0
             while not result.done:
                 result = env.step(rng.choice(result.observation["legal_actions"]))
