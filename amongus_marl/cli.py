@@ -222,6 +222,8 @@ def run_play(args: argparse.Namespace) -> int:
         raise SystemExit("amongus play: --games must be at least 1")
     if args.seed < 0:
         raise SystemExit("amongus play: --seed must be a non-negative integer")
+    if args.workers is not None and args.workers < 1:
+        raise SystemExit("amongus play: --workers must be at least 1 (leave it out: all cores)")
     config = load_config(args.config)
     seats = _parse_seats(args.seat, config.num_players)
     known = set(registered_policies())

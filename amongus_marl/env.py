@@ -131,7 +131,9 @@ class raw_env(AECEnv):  # noqa: N801 - PettingZoo's naming convention for the ba
             raise ValueError(f"render_mode must be one of {RENDER_MODES} or None")
         self.game_config = resolve_config(config)
         self.obs_mode = obs_mode
-        self.mask_in_info = bool(mask_in_info)
+        if not isinstance(mask_in_info, bool):
+            raise ValueError(f"mask_in_info must be True or False, got {mask_in_info!r}")
+        self.mask_in_info = mask_in_info
         self.reward_config = RewardConfig.from_any(rewards)
         weights = self.reward_config
         self._shaping = any(
@@ -229,11 +231,11 @@ class raw_env(AECEnv):  # noqa: N801 - PettingZoo's naming convention for the ba
 
     # ------------------------------------------------------------------ acting
     def step(self, action: int | np.integer | str | Action | None) -> None:
+        game = self._require_game()
         agent = self.agent_selection
         if self.terminations[agent] or self.truncations[agent]:
             self._was_dead_step(action)
             return
-        game = self._require_game()
         try:
             chosen = self._resolve(action)
         except IllegalActionError:
@@ -453,8 +455,9 @@ class raw_env(AECEnv):  # noqa: N801 - PettingZoo's naming convention for the ba
         """Every agent's info carries its mask (all zero but the selected agent's)."""
         if not self.mask_in_info:
             return
+        # Fresh dicts: an info returned by last() must not change under its holder's feet.
         for agent in self.agents:
-            self.infos[agent]["action_mask"] = self.action_mask(agent)
+            self.infos[agent] = {**self.infos[agent], "action_mask": self.action_mask(agent)}
 
 
 def _copy_rng(rng: random.Random) -> random.Random:

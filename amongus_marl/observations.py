@@ -84,10 +84,9 @@ class VectorObserver:
         n = game.config.num_players
         self.game, self.seat, self.n, self._speech = game, seat, n, speech
         own = n + OWN_FIXED
-        # One buffer holds the whole vector; the evidence rows are a view into it.
+        # One buffer holds the whole vector; the own part and the evidence rows are views into it.
         self._buffer = np.zeros(own + n * PLAYER_FEATURES, dtype=np.float32)
-        self._own = self._buffer[:own]
-        self._evidence = self._buffer[own:].reshape(n, PLAYER_FEATURES)
+        self._bind_views()
         self._last_room = [NUM_ROOMS] * n  # room index last seen in; NUM_ROOMS = never seen
         self._last_time = [-1] * n  # timestep last seen; -1 = never
         self._last_location: tuple[Any, ...] = ()  # room and company of the last location message
@@ -126,6 +125,22 @@ class VectorObserver:
         self._inverse_cooldown = 1.0 / max(config.kill_cooldown, 1)
         self._inverse_rounds = 1.0 / (config.discussion_rounds + 1)
 
+    def _bind_views(self) -> None:
+        own = self.n + OWN_FIXED
+        self._own = self._buffer[:own]
+        self._evidence = self._buffer[own:].reshape(self.n, PLAYER_FEATURES)
+
+    # Copying or pickling turns views into arrays of their own, which the buffer would no longer
+    # see: copies carry the buffer alone and rebuild the views from it.
+    def __getstate__(self) -> dict[str, Any]:
+        state = self.__dict__.copy()
+        del state["_own"], state["_evidence"]
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._bind_views()
+
     # -- evidence -------------------------------------------------------------------------
     def _new_meeting(self, timestep: int) -> None:
         if timestep != self._meeting:
@@ -157,11 +172,14 @@ class VectorObserver:
             self._seen_observations = len(player.observations)
         if len(player.action_history) > self._seen_actions:
             for entry in player.action_history[self._seen_actions :]:
+                kind = entry.action.kind
                 # Own votes are folded after the messages heard since the last fold, which may
                 # already belong to a later meeting: a vote of an earlier meeting is stale then.
-                if entry.action.kind is ActionKind.VOTE and entry.clock.timestep >= self._meeting:
+                if kind is ActionKind.VOTE and entry.clock.timestep >= self._meeting:
                     self._new_meeting(entry.clock.timestep)
                     self._evidence[entry.action.target, I_VOTED_FOR] = 1.0
+                elif kind is ActionKind.KILL:  # the killer needs no witness to know
+                    self._evidence[entry.action.target, KNOWN_DEAD] = 1.0
             self._seen_actions = len(player.action_history)
 
     def _fold_seen(self, record: SeenAction) -> None:

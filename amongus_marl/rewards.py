@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from typing import Any
@@ -27,6 +28,16 @@ class RewardConfig:
     vote_crewmate: float = 0.0
     illegal_action: float = -1.0
 
+    def __post_init__(self) -> None:
+        # Checked when built, not when first paid: a bad weight would otherwise surface only at
+        # the end of a game, half-way through settling it.
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                raise ValueError(f"reward setting {f.name!r} must be a number, got {value!r}")
+            if not math.isfinite(value):
+                raise ValueError(f"reward setting {f.name!r} must be finite, got {value!r}")
+
     @classmethod
     def from_any(cls, value: RewardConfig | Mapping[str, Any] | None) -> RewardConfig:
         if value is None:
@@ -42,7 +53,5 @@ class RewardConfig:
         unknown = sorted(set(value) - known)
         if unknown:
             raise ValueError(f"unknown reward setting(s) {unknown}; settings are {sorted(known)}")
-        for key, number in value.items():
-            if isinstance(number, bool) or not isinstance(number, (int, float)):
-                raise ValueError(f"reward setting {key!r} must be a number, got {number!r}")
-        return cls(**{k: float(v) for k, v in value.items()})
+        config = cls(**value)  # checks every value
+        return cls(**{f.name: float(getattr(config, f.name)) for f in fields(cls)})

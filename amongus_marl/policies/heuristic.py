@@ -10,11 +10,12 @@ What a seat reads
     done counts the same whether it was real or faked, as observers cannot tell them apart.
 
 Memory and randomness
-    One policy object may play several seats at once, so everything it remembers, its random
-    generator included, is kept per seat (``_SeatMemory``) and dropped by ``reset``: a seat's
-    choices depend only on its own records and its own draws. Each turn folds in only the
-    records that arrived since the seat's previous turn, so a turn costs the same early and late
-    in a game.
+    One policy object may play several seats at once, in several games at once (one scripted
+    opponent for many vectorised environments), so everything it remembers, its random generator
+    included, is kept per game and per seat (``_SeatMemory``) and dropped by ``reset`` or when the
+    game is gone: a seat's choices depend only on its own records and its own draws. Each turn
+    folds in only the records that arrived since the seat's previous turn, so a turn costs the
+    same early and late in a game.
 
 Crewmates
     Report a body in the room (except the body of a player the seat saw voted out), and call a
@@ -42,8 +43,9 @@ Impostors
 from __future__ import annotations
 
 import random
+import weakref
 from dataclasses import dataclass, fields
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 
 from amongagents import Game, Player
 from amongagents.actions import ActionKind
@@ -269,6 +271,13 @@ class _SeatMemory:
             )
 
 
+class _GameMemory(NamedTuple):
+    seed: int
+    seats: dict[int, _SeatMemory]
+    indices: _Indices
+    speech: dict[str, tuple[str, int]]
+
+
 class HeuristicPolicy:
     """Scripted crewmates and impostors (see the module docstring).
 
@@ -286,19 +295,20 @@ class HeuristicPolicy:
             )
         self.tuning = HeuristicTuning(**settings)
         self._seed_source = random.Random(seed)
-        self._game_seed = self._seed_source.getrandbits(62)
+        # Per game (kept while the game lives): its seats' memories, seed, indices and speech.
+        self._games: weakref.WeakKeyDictionary[Game, _GameMemory] = weakref.WeakKeyDictionary()
+        self._game: Game | None = None  # the game of the latest turn, whose parts follow
+        self._game_seed = 0
         self._memory: dict[int, _SeatMemory] = {}
-        self._game: Game | None = None
         self._indices: dict[int, _Indices] = {}
         self._idx = _Indices(2)
         self._speech: dict[str, tuple[str, int]] = {}
 
     def reset(self, seed: int | None = None) -> None:
-        self._memory.clear()
+        self._games.clear()
         self._game = None
         if seed is not None:
             self._seed_source.seed(seed)
-        self._game_seed = self._seed_source.getrandbits(62)
 
     # -- dispatch -----------------------------------------------------------------------
     def act(self, observation: Any, info: dict[str, Any], view: AgentView) -> int:
@@ -332,16 +342,18 @@ class HeuristicPolicy:
         return choice
 
     def _start_game(self, game: Game) -> None:
-        """A game the policy was not reset for (a caller skipped ``reset``) starts afresh."""
-        if self._game is not None:
-            self._memory.clear()
-            self._game_seed = self._seed_source.getrandbits(62)
+        """Switch to ``game``'s memory, starting it if the game is new to the policy."""
+        memory = self._games.get(game)
+        if memory is None:
+            n = game.config.num_players
+            if n not in self._indices:
+                self._indices[n] = _Indices(n)
+            memory = _GameMemory(
+                self._seed_source.getrandbits(62), {}, self._indices[n], speech_table(game)
+            )
+            self._games[game] = memory
         self._game = game
-        n = game.config.num_players
-        if n not in self._indices:
-            self._indices[n] = _Indices(n)
-        self._idx = self._indices[n]
-        self._speech = speech_table(game)
+        self._game_seed, self._memory, self._idx, self._speech = memory
 
     # -- task phase: crewmates ----------------------------------------------------------
     def _crewmate_task_turn(

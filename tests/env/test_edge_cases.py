@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import copy
+import pickle
+from typing import Any
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -11,7 +15,8 @@ import amongus_marl
 from amongagents import actions as act
 from amongagents.config import GameConfig
 from amongagents.game import IllegalActionError
-from tests.env.helpers import snapshot
+from amongus_marl.observations import KNOWN_DEAD, OWN_FIXED, PLAYER_FEATURES
+from tests.env.helpers import cast_env, five_cast, snapshot
 
 
 def play_recording(seed: int, eager: bool) -> list[tuple[str, np.ndarray]]:
@@ -95,3 +100,67 @@ def test_a_zero_dimensional_integer_array_is_an_action() -> None:
     assert len(env.unwrapped.game.steps) == steps + 1
     with pytest.raises(IllegalActionError):
         env.step(np.array([legal, legal]))
+
+
+def _play_randomly(env: Any, turns: int, seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    for _ in range(turns):
+        if env.game.is_over:
+            return
+        legal = np.flatnonzero(env.action_mask(env.agent_selection))
+        env.step(int(legal[rng.integers(len(legal))]))
+
+
+@pytest.mark.parametrize("how", ["deepcopy", "pickle"])
+def test_a_copied_environment_observes_what_the_original_observes(how: str) -> None:
+    """Copies serve search, checkpoints and worker processes: their vectors must keep up."""
+    env = amongus_marl.raw_env(config="seven_member")
+    env.reset(seed=4)
+    _play_randomly(env, 10, seed=0)
+    for agent in env.agents:
+        env.observe(agent)  # every observer exists when the copy is made
+    clone = copy.deepcopy(env) if how == "deepcopy" else pickle.loads(pickle.dumps(env))
+    _play_randomly(env, 30, seed=1)
+    _play_randomly(clone, 30, seed=1)
+    assert clone.game.event_log() == env.game.event_log()
+    for agent in env.agents:
+        assert np.array_equal(
+            clone.observe(agent)["observation"], env.observe(agent)["observation"]
+        )
+
+
+def test_an_impostor_knows_its_victim_is_dead_without_seeing_the_body() -> None:
+    env = cast_env(five_cast())
+    game = env.game
+    env.step(f"KILL {game.names[1]}")  # red kills blue in Cafeteria
+    env.step("CALL MEETING using the emergency button at Cafeteria")  # green reports at once
+    rows = env.observe("player_0")["observation"][5 + OWN_FIXED :].reshape(5, PLAYER_FEATURES)
+    assert not game.players[1].alive and rows[1, KNOWN_DEAD] == 1.0
+
+
+@pytest.mark.parametrize("weights", [{"win": "1"}, {"loss": float("nan")}, {"kill": float("inf")}])
+def test_a_bad_reward_setting_is_refused_when_built(weights: dict[str, Any]) -> None:
+    with pytest.raises(ValueError, match="reward setting"):
+        amongus_marl.RewardConfig(**weights)
+    with pytest.raises(ValueError, match="reward setting"):
+        amongus_marl.raw_env(rewards=weights)
+
+
+def test_an_info_from_last_is_not_changed_by_later_steps() -> None:
+    env = amongus_marl.env(config="five_member", mask_in_info=True)
+    env.reset(seed=0)
+    *_, info = env.last()
+    mask = info["action_mask"].copy()
+    env.step(int(np.flatnonzero(mask)[0]))
+    assert np.array_equal(info["action_mask"], mask)
+
+
+def test_stepping_before_reset_says_to_reset() -> None:
+    with pytest.raises(RuntimeError, match="reset"):
+        amongus_marl.raw_env().step(0)
+
+
+@pytest.mark.parametrize("flag", ["no", 1, None])
+def test_mask_in_info_must_be_a_bool(flag: Any) -> None:
+    with pytest.raises(ValueError, match="mask_in_info"):
+        amongus_marl.raw_env(mask_in_info=flag)

@@ -172,6 +172,7 @@ def test_config_from_a_json_file(tmp_path: Path, capsys: pytest.CaptureFixture[s
         ["play", "--config", "no_such_preset"],
         ["play", "--games", "0"],
         ["play", "--seed", "-1"],
+        ["play", "--workers", "0"],
         ["ratings", "/no/such/dir"],
     ],
 )

@@ -6,6 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from amongagents.config import ConfigError, GameConfig
+from amongus_marl import raw_env
 from amongus_marl.evaluation import GameRunner, Lineup
 from amongus_marl.policies import HeuristicPolicy
 
@@ -52,3 +53,31 @@ def test_the_policy_can_be_reused_without_reset_between_games() -> None:
     again = [GameRunner("five_member", Lineup(p, p)).play(i, i) for i, p in enumerate(fresh)]
     # the runner resets before every game, so a reused object plays like a fresh one
     assert [r.winner for r in first] == [r.winner for r in again]
+
+
+def _heuristic_turn(env: raw_env, policy: HeuristicPolicy) -> None:
+    env.step(policy.act(None, {}, env.agent_view()))
+
+
+def test_one_policy_shared_by_interleaved_games_plays_each_as_if_alone() -> None:
+    """A scripted opponent serving several vectorised environments keeps each game's memory:
+    interleaving turns of two games gives the games it gives when they are played one after
+    the other."""
+    policy = HeuristicPolicy(seed=1)
+    one_after_the_other = []
+    for seed in (11, 12):
+        env = raw_env(config="seven_member")
+        env.reset(seed=seed)
+        while not env.game.is_over:
+            _heuristic_turn(env, policy)
+        one_after_the_other.append(env.game.event_log())
+
+    policy.reset(seed=1)
+    envs = [raw_env(config="seven_member"), raw_env(config="seven_member")]
+    for env, seed in zip(envs, (11, 12), strict=True):
+        env.reset(seed=seed)
+    while not all(env.game.is_over for env in envs):
+        for env in envs:
+            if not env.game.is_over:
+                _heuristic_turn(env, policy)
+    assert [env.game.event_log() for env in envs] == one_after_the_other
