@@ -11,16 +11,18 @@ Vector layout (n = number of players, 14 rooms, 39 task instances), all values i
 own block, ``n + 102`` values
     seat one-hot (n) | is impostor | alive | location one-hot (14) |
     phase one-hot: task, discussion, voting (3) | meeting round / (R + 1) |
-    timestep / max_timesteps | kill cooldown / kill_cooldown | can kill now |
+    timestep / max_timesteps | kill cooldown / kill_cooldown | can kill now (alive, task phase,
+    off cooldown) |
     emergency buttons left / max_num_buttons | assigned, per task instance (39) |
     progress, per task instance (39)
 then one block of ``PLAYER_FEATURES`` values per seat, in seat order
     is me | known fellow impostor | alive and in my room (latest location message) |
-    body in my room | known dead | last seen room one-hot (14) | when last seen:
+    body in my room | known dead (seen dead or killed, on the monitor too; killed by me; missing
+    from a meeting) | last seen room one-hot (14) | when last seen:
     (timestep + 1) / (max_timesteps + 1), 0 if never | seen killing | seen venting |
     seen doing a task (count / 4, real and fake alike, as observers cannot tell them apart) |
-    seen faking a task on the monitor | accusations against them this meeting / ((n - 1) R) |
-    vouches for them this meeting / ((n - 1) R) | accused me this meeting |
+    seen faking a task on the monitor | others' accusations against them this meeting /
+    ((n - 1) R) | others' vouches for them this meeting / ((n - 1) R) | accused me this meeting |
     votes received this meeting / (n - 1) | voted for me this meeting |
     I voted for them this meeting | last room they claimed one-hot (14)
 """
@@ -33,7 +35,7 @@ import numpy as np
 
 from amongagents.actions import ActionKind
 from amongagents.game import Game
-from amongagents.records import MonitorReadout, Phase, SeenAction
+from amongagents.records import LocationInfo, MonitorReadout, Phase, SeenAction
 from amongagents.skeld import ROOM_INDEX, ROOMS
 from amongagents.tasks import TASK_SPOT_INDEX
 from amongagents.text import information_block, phase_instruction
@@ -243,6 +245,8 @@ class VectorObserver:
                 self._seen_in(seat, ROOM_INDEX[readout.room], now)
             if description.startswith("KILL "):
                 row[SEEN_KILL] = 1.0
+                victim = self.game.names.index(description[len("KILL ") :])
+                self._evidence[victim, KNOWN_DEAD] = 1.0
             elif description.startswith("VENT "):
                 row[SEEN_VENT] = 1.0
             elif description.startswith("COMPLETE FAKE TASK"):
@@ -273,7 +277,7 @@ class VectorObserver:
         own[at + 4] = game.timestep * self._inverse_time
         if me.is_impostor:
             own[at + 5] = me.kill_cooldown * self._inverse_cooldown
-            own[at + 6] = me.kill_cooldown == 0 and in_task_phase
+            own[at + 6] = me.kill_cooldown == 0 and in_task_phase and me.alive
         if self._max_buttons:
             own[at + 7] = max(0, self._max_buttons - game.button_uses) / self._max_buttons
         for task, slot in self._task_slots:
@@ -302,6 +306,8 @@ class VectorObserver:
                 row[LAST_SEEN_ROOM : LAST_SEEN_ROOM + NUM_ROOMS] = 0.0
                 row[LAST_SEEN_ROOM + room] = 1.0
                 row[LAST_SEEN_TIME] = seen_at
+        if self.game.phase is Phase.MEETING and self._me.alive:
+            self._mark_absent_dead(info, rows)
         return vector
 
     def _fold_location(self, in_task_phase: bool) -> None:
@@ -339,6 +345,16 @@ class VectorObserver:
         for other, dead in zip(info.occupants, info.dead, strict=True):
             if not dead and other != seat:
                 self._seen_in(other, room, timestep)
+        if not in_task_phase and self._me.alive:
+            self._mark_absent_dead(info, self._evidence)
+
+    def _mark_absent_dead(self, info: LocationInfo, rows: np.ndarray) -> None:
+        """A meeting gathers every living player in the Cafeteria: whoever is missing from it is
+        dead, and everyone there knows it (the seat's own message shows it, as the roll call)."""
+        living = {other for other, dead in zip(info.occupants, info.dead, strict=True) if not dead}
+        for other in range(self.n):
+            if other not in living:
+                rows[other, KNOWN_DEAD] = 1.0
 
 
 def state_vector(game: Game) -> np.ndarray:

@@ -137,8 +137,9 @@ class _Indices:
 class _SeatMemory:
     """What one seat has learned this game, folded in incrementally, and its own generator."""
 
-    def __init__(self, seat: int, team: frozenset[int], seed: int) -> None:
+    def __init__(self, seat: int, team: frozenset[int], seed: int, tuning: HeuristicTuning) -> None:
         self.seat = seat
+        self.tuning = tuning
         self.team = team  # fellow impostors, self included; empty for a crewmate
         self.rng = random.Random(seed)
         self.cursor = 0  # observations folded so far
@@ -170,7 +171,9 @@ class _SeatMemory:
         self.monitor_turns = 0
 
     # -- folding records ----------------------------------------------------------------
-    def fold(self, player: Player, speech: dict[str, tuple[str, int]]) -> None:
+    def fold(
+        self, player: Player, speech: dict[str, tuple[str, int]], names: tuple[str, ...]
+    ) -> None:
         observations = player.observations
         end = len(observations)
         if end == self.cursor:
@@ -179,7 +182,7 @@ class _SeatMemory:
             if isinstance(record, SeenAction):
                 self._seen(record, speech)
             else:
-                self._monitor(record)
+                self._monitor(record, names)
         self.cursor = end
 
     def _seen(self, record: SeenAction, speech: dict[str, tuple[str, int]]) -> None:
@@ -226,11 +229,12 @@ class _SeatMemory:
             if actor not in vouchers:
                 vouchers.append(actor)
 
-    def _monitor(self, readout: MonitorReadout) -> None:
+    def _monitor(self, readout: MonitorReadout, names: tuple[str, ...]) -> None:
         # The camera shows raw action text, fake tasks included.
         for seat, description in readout.entries:
             if description.startswith("KILL "):
                 self.killers.add(seat)
+                self.dead.add(names.index(description[len("KILL ") :]))
                 self.unreported = True
             elif description.startswith("VENT "):
                 self.venters.add(seat)
@@ -242,6 +246,8 @@ class _SeatMemory:
     # -- meetings -----------------------------------------------------------------------
     def open_meeting(self, timestep: int) -> None:
         if timestep != self.meeting:
+            # A meeting called before this seat's next task turn: settle the last one first.
+            self.close_meeting()
             self.meeting = timestep
             self.meeting_closed = False
             self.accusations = {}
@@ -250,7 +256,7 @@ class _SeatMemory:
             self.scapegoat = None
             self.unreported = False
 
-    def close_meeting(self, tuning: HeuristicTuning) -> None:
+    def close_meeting(self) -> None:
         """After a meeting: who was voted out (from the votes seen), and what to carry on."""
         if self.meeting_closed:
             return
@@ -266,9 +272,9 @@ class _SeatMemory:
             self.dead.add(leaders[0])
             self.ejected_crewmate_last = bool(self.team) and leaders[0] not in self.team
         for target, accusers in self.accusations.items():
-            self.carried[target] = self.carried.get(target, 0.0) + tuning.earlier_accusation * len(
-                accusers
-            )
+            self.carried[target] = self.carried.get(
+                target, 0.0
+            ) + self.tuning.earlier_accusation * len(accusers)
 
 
 class _GameMemory(NamedTuple):
@@ -321,11 +327,11 @@ class HeuristicPolicy:
         if memory is None:
             # An impostor knows its team; a crewmate knows nobody's role.
             team = frozenset(game.impostor_seats()) if me.is_impostor else frozenset()
-            memory = _SeatMemory(seat, team, self._game_seed * 64 + seat)
+            memory = _SeatMemory(seat, team, self._game_seed * 64 + seat, self.tuning)
             self._memory[seat] = memory
-        memory.fold(me, self._speech)
+        memory.fold(me, self._speech, game.names)
         if game.phase is Phase.TASK:
-            memory.close_meeting(self.tuning)
+            memory.close_meeting()
             if memory.team:
                 choice = self._impostor_task_turn(memory, game, me, view)
             else:
@@ -588,7 +594,9 @@ class HeuristicPolicy:
         scores = self._suspicion(memory, living)
         suspect = max(living, key=lambda s: (scores[s], -s), default=None)
         convinced = suspect is not None and scores[suspect] >= self.tuning.accuse_threshold
-        if round_ == 1:
+        # Vouch in the second round (the first is for accusations); with one round only, vouch
+        # when there is nobody to accuse.
+        if round_ == 1 or (game.config.discussion_rounds == 1 and not convinced):
             trusted = [s for s in living if memory.task_company.get(s, 0) > 0 and scores[s] <= 0]
             if trusted:
                 return idx.vouch + max(trusted, key=lambda s: (memory.task_company[s], -s))

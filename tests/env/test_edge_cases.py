@@ -15,6 +15,7 @@ import amongus_marl
 from amongagents import actions as act
 from amongagents.config import GameConfig
 from amongagents.game import IllegalActionError
+from amongus_marl.catalogue import NUM_ROOMS
 from amongus_marl.observations import KNOWN_DEAD, OWN_FIXED, PLAYER_FEATURES
 from tests.env.helpers import cast_env, five_cast, snapshot
 
@@ -164,3 +165,89 @@ def test_stepping_before_reset_says_to_reset() -> None:
 def test_mask_in_info_must_be_a_bool(flag: Any) -> None:
     with pytest.raises(ValueError, match="mask_in_info"):
         amongus_marl.raw_env(mask_in_info=flag)
+
+
+FIVE_ONE_ROUND = {
+    "num_players": 5,
+    "num_impostors": 1,
+    "num_common_tasks": 1,
+    "num_short_tasks": 1,
+    "num_long_tasks": 0,
+    "discussion_rounds": 1,
+    "max_num_buttons": 2,
+    "kill_cooldown": 3,
+    "max_timesteps": 50,
+}
+
+
+def _known_dead(env: Any, seat: int) -> list[float]:
+    n = env.game_config.num_players
+    vector = env.observe(f"player_{seat}")["observation"]
+    return list(vector[n + OWN_FIXED :].reshape(n, PLAYER_FEATURES)[:, KNOWN_DEAD])
+
+
+def test_a_death_reported_out_of_sight_is_known_to_all_at_the_meeting() -> None:
+    """Seat 0 kills seat 1 in Admin and reports it; seat 4, in Medbay, never saw the body, but
+    the meeting gathers every living player in the Cafeteria and seat 1 is not there."""
+    env = amongus_marl.raw_env(config=FIVE_ONE_ROUND)
+    env.reset(seed=0, options={"scenario": [{"role": "Impostor"}] + [{"role": "Crewmate"}] * 4})
+    names = env.game.names
+    for action in [
+        "MOVE from Cafeteria to Admin",
+        "MOVE from Cafeteria to Admin",
+        "MOVE from Cafeteria to Weapons",
+        "MOVE from Cafeteria to Weapons",
+        "MOVE from Cafeteria to Medbay",
+        f"KILL {names[1]}",
+        "MOVE from Weapons to Cafeteria",
+        "MOVE from Weapons to Cafeteria",
+        "MOVE from Medbay to Cafeteria",
+    ]:
+        env.step(action)
+    assert _known_dead(env, 4)[1] == 0.0  # not yet: nothing has told seat 4
+    env.step("REPORT DEAD BODY at Admin")
+    assert _known_dead(env, 4)[1] == 1.0
+
+
+def test_a_kill_seen_on_the_monitor_marks_the_victim_dead() -> None:
+    """Seat 4 reaches Security and watches Admin right after seat 0 kills seat 1 there."""
+    admin = [["Fix Wiring", "Admin"]]
+    env = amongus_marl.raw_env(config={**FIVE_ONE_ROUND, "discussion_rounds": 3})
+    env.reset(
+        seed=0,
+        options={
+            "scenario": [{"role": "Impostor", "tasks": admin}]
+            + [{"role": "Crewmate", "tasks": admin + [["Upload Data", "Admin"]]}]
+            + [{"role": "Crewmate"}] * 3
+        },
+    )
+    names = env.game.names
+    timesteps = [
+        ["MOVE from Cafeteria to Admin"] * 2
+        + ["MOVE from Cafeteria to Weapons"] * 2
+        + ["MOVE from Cafeteria to Upper Engine"],
+        ["COMPLETE FAKE TASK - Fix Wiring", "COMPLETE TASK - Upload Data"]
+        + ["MOVE from Weapons to Navigation"] * 2
+        + ["MOVE from Upper Engine to Security"],
+        [f"KILL {names[1]}"] + ["MOVE from Navigation to Shields"] * 2,
+    ]
+    for actions in timesteps:
+        for action in actions:
+            env.step(action)
+    assert _known_dead(env, 4)[1] == 0.0
+    env.step("VIEW MONITOR Admin")
+    assert _known_dead(env, 4)[1] == 1.0
+
+
+def test_a_dead_impostor_cannot_kill_now() -> None:
+    config = {**FIVE_ONE_ROUND, "num_players": 7, "num_impostors": 2, "discussion_rounds": 0}
+    env = amongus_marl.raw_env(config=config)
+    env.reset(seed=0, options={"scenario": [{"role": "Impostor"}] * 2 + [{"role": "Crewmate"}] * 5})
+    names = env.game.names
+    env.step("CALL MEETING using the emergency button at Cafeteria")
+    for seat in range(7):  # everyone votes seat 0 out
+        env.step(f"VOTE {names[0] if seat != 0 else names[1]}")
+    vector = env.observe("player_0")["observation"]
+    alive_at, can_kill_now_at = 7 + 1, 7 + 2 + NUM_ROOMS + 6  # see VectorObserver's layout
+    assert not env.game.players[0].alive and vector[alive_at] == 0.0
+    assert vector[can_kill_now_at] == 0.0

@@ -6,6 +6,8 @@ from __future__ import annotations
 import pytest
 
 from amongagents.game import Game
+from amongagents.records import Phase
+from amongus_marl import raw_env
 from amongus_marl.policies import HeuristicPolicy, make_policy
 from tests.policies.helpers import (
     DIVERT_POWER_ELECTRICAL,
@@ -240,3 +242,130 @@ def test_impostors_counter_accuse_their_accuser_and_never_vote_for_each_other() 
         assert decisions[0] == f"SPEAK: I think {accused} is an impostor."
         assert decisions[-1] == f"VOTE {accused}"
         assert not any("innocent" in d for d in decisions)  # no vouching
+
+
+# ------------------------------------------------------------ meetings and sightings it must keep
+FIVE_ONE_ROUND = {
+    "num_players": 5,
+    "num_impostors": 1,
+    "num_common_tasks": 1,
+    "num_short_tasks": 1,
+    "num_long_tasks": 0,
+    "discussion_rounds": 1,
+    "max_num_buttons": 2,
+    "kill_cooldown": 3,
+    "max_timesteps": 50,
+}
+RED_IMPOSTOR = {"players": [{"role": "Impostor"}] + [{"role": "Crewmate"}] * 4}
+
+
+def test_a_meeting_called_before_the_next_task_turn_keeps_what_the_last_one_taught() -> None:
+    """Seat 4 (heuristic) hears seats 0 and 1 accuse seat 3 and sees seat 2 voted out; a second
+    meeting is called before seat 4 acts again in the task phase."""
+    env = raw_env(config=FIVE_ONE_ROUND)
+    env.reset(seed=0, options={"scenario": RED_IMPOSTOR})
+    game, policy, names = env.game, HeuristicPolicy(seed=1), env.game.names
+    button = "CALL MEETING using the emergency button at Cafeteria"
+    while game.timestep < 4:
+        seat = game.current_seat
+        if seat == 4:
+            env.step(policy.act(None, {}, env.agent_view()))
+        elif game.phase is Phase.TASK:
+            pressing = seat == 0 and game.timestep in (0, 2)  # before and right after meeting 1
+            env.step(button if pressing else game.legal_actions()[0].text)
+        elif game.is_voting:
+            if game.timestep == 1:  # everyone votes seat 2 out (seat 2 votes seat 1)
+                env.step(f"VOTE {names[2] if seat != 2 else names[1]}")
+            else:
+                env.step(game.legal_actions()[0].text)
+        else:
+            accuse = game.timestep == 1 and seat < 2
+            env.step(f"SPEAK: I think {names[3]} is an impostor." if accuse else "SPEAK: ...")
+    memory = policy._memory[4]
+    assert game.dead_seats[0] == 2 and 2 in memory.ejected and 2 in memory.dead
+    assert memory.carried.get(3, 0.0) > 0  # the accusations of the first meeting carry over
+
+
+@pytest.mark.parametrize("rounds", [1, 2])
+def test_a_crewmate_vouches_for_a_seat_it_saw_working_whatever_the_number_of_rounds(
+    rounds: int,
+) -> None:
+    admin = [["Fix Wiring", "Admin"]]
+    seats = [{"role": "Impostor", "tasks": admin}] + [
+        {"role": "Crewmate", "tasks": admin + [task]}
+        for task in (
+            ["Upload Data", "Admin"],
+            ["Chart Course", "Navigation"],
+            ["Prime Shields", "Shields"],
+            ["Swipe Card", "Admin"],
+        )
+    ]
+    env = raw_env(config={**FIVE_ONE_ROUND, "discussion_rounds": rounds})
+    env.reset(seed=0, options={"scenario": {"players": seats}})
+    game, policy, said = env.game, HeuristicPolicy(seed=1), []
+    script = {  # seat 1 works beside seat 4 in Admin, then calls a meeting
+        0: "MOVE from Cafeteria to Admin",
+        1: "COMPLETE TASK - Fix Wiring",
+        2: "MOVE from Admin to Cafeteria",
+        3: "CALL MEETING using the emergency button at Cafeteria",
+    }
+    while not game.is_over and game.timestep < 5:
+        seat = game.current_seat
+        if seat == 4:
+            view = env.agent_view()
+            choice = policy.act(None, {}, view)
+            if game.phase is Phase.MEETING and not game.is_voting:
+                said.append(view.table[choice].text)
+            env.step(choice)
+        elif game.phase is Phase.MEETING:
+            env.step(game.legal_actions()[0].text if game.is_voting else "SPEAK: ...")
+        elif seat == 1 and game.timestep in script:
+            env.step(script[game.timestep])
+        else:  # the others keep out of Admin
+            legal = game.legal_action_strings()
+            env.step(
+                next((a for a in legal if a.startswith("MOVE") and "Admin" not in a), legal[0])
+            )
+    assert f"SPEAK: I believe {game.names[1]} is innocent." in said
+
+
+WALK_ON = "MOVE from Navigation to Shields"
+
+
+def test_a_kill_seen_on_the_monitor_tells_the_watcher_who_died() -> None:
+    admin = [["Fix Wiring", "Admin"]]
+    seats = [{"role": "Impostor", "tasks": admin}] + [
+        {"role": "Crewmate", "tasks": admin + [task]}
+        for task in (
+            ["Upload Data", "Admin"],
+            ["Chart Course", "Navigation"],
+            ["Prime Shields", "Shields"],
+            ["Submit Scan", "Medbay"],
+        )
+    ]
+    env = raw_env(config={**FIVE_ONE_ROUND, "discussion_rounds": 3})
+    env.reset(seed=0, options={"scenario": {"players": seats}})
+    game = env.game
+    plan = {
+        0: [
+            "MOVE from Cafeteria to Admin",
+            "COMPLETE FAKE TASK - Fix Wiring",
+            f"KILL {game.names[1]}",
+        ],
+        1: ["MOVE from Cafeteria to Admin", "COMPLETE TASK - Upload Data"],
+        2: ["MOVE from Cafeteria to Weapons", "MOVE from Weapons to Navigation", WALK_ON],
+        3: ["MOVE from Cafeteria to Weapons", "MOVE from Weapons to Navigation", WALK_ON],
+        4: [
+            "MOVE from Cafeteria to Upper Engine",
+            "MOVE from Upper Engine to Security",
+            "VIEW MONITOR Admin",
+        ],
+    }
+    while game.timestep < 3:
+        env.step(plan[game.current_seat][game.timestep])
+    while game.current_seat != 4:
+        env.step(game.legal_actions()[0].text)
+    policy = HeuristicPolicy(seed=0)
+    policy.act(None, {}, env.agent_view())
+    memory = policy._memory[4]
+    assert 0 in memory.killers and 1 in memory.dead
