@@ -17,6 +17,7 @@ from amongagents.config import GameConfig
 from amongagents.game import IllegalActionError
 from amongus_marl.catalogue import NUM_ROOMS
 from amongus_marl.observations import KNOWN_DEAD, OWN_FIXED, PLAYER_FEATURES
+from tests.engine.helpers import config
 from tests.env.helpers import cast_env, five_cast, snapshot
 
 
@@ -167,17 +168,7 @@ def test_mask_in_info_must_be_a_bool(flag: Any) -> None:
         amongus_marl.raw_env(mask_in_info=flag)
 
 
-FIVE_ONE_ROUND = {
-    "num_players": 5,
-    "num_impostors": 1,
-    "num_common_tasks": 1,
-    "num_short_tasks": 1,
-    "num_long_tasks": 0,
-    "discussion_rounds": 1,
-    "max_num_buttons": 2,
-    "kill_cooldown": 3,
-    "max_timesteps": 50,
-}
+FIVE_ONE_ROUND = config("five_member", discussion_rounds=1)
 
 
 def _known_dead(env: Any, seat: int) -> list[float]:
@@ -212,7 +203,7 @@ def test_a_death_reported_out_of_sight_is_known_to_all_at_the_meeting() -> None:
 def test_a_kill_seen_on_the_monitor_marks_the_victim_dead() -> None:
     """Seat 4 reaches Security and watches Admin right after seat 0 kills seat 1 there."""
     admin = [["Fix Wiring", "Admin"]]
-    env = amongus_marl.raw_env(config={**FIVE_ONE_ROUND, "discussion_rounds": 3})
+    env = amongus_marl.raw_env(config="five_member")
     env.reset(
         seed=0,
         options={
@@ -240,8 +231,8 @@ def test_a_kill_seen_on_the_monitor_marks_the_victim_dead() -> None:
 
 
 def test_a_dead_impostor_cannot_kill_now() -> None:
-    config = {**FIVE_ONE_ROUND, "num_players": 7, "num_impostors": 2, "discussion_rounds": 0}
-    env = amongus_marl.raw_env(config=config)
+    seven = config("five_member", num_players=7, num_impostors=2, discussion_rounds=0)
+    env = amongus_marl.raw_env(config=seven)
     env.reset(seed=0, options={"scenario": [{"role": "Impostor"}] * 2 + [{"role": "Crewmate"}] * 5})
     names = env.game.names
     env.step("CALL MEETING using the emergency button at Cafeteria")

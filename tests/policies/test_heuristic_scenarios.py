@@ -3,12 +3,15 @@ impostors kill only when alone with a crewmate, get away, and deflect in meeting
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from amongagents.game import Game
 from amongagents.records import Phase
 from amongus_marl import raw_env
 from amongus_marl.policies import HeuristicPolicy, make_policy
+from tests.engine.helpers import config
 from tests.policies.helpers import (
     DIVERT_POWER_ELECTRICAL,
     DOWNLOAD_DATA_CAFETERIA,
@@ -245,17 +248,7 @@ def test_impostors_counter_accuse_their_accuser_and_never_vote_for_each_other() 
 
 
 # ------------------------------------------------------------ meetings and sightings it must keep
-FIVE_ONE_ROUND = {
-    "num_players": 5,
-    "num_impostors": 1,
-    "num_common_tasks": 1,
-    "num_short_tasks": 1,
-    "num_long_tasks": 0,
-    "discussion_rounds": 1,
-    "max_num_buttons": 2,
-    "kill_cooldown": 3,
-    "max_timesteps": 50,
-}
+FIVE_ONE_ROUND = config("five_member", discussion_rounds=1)
 RED_IMPOSTOR = {"players": [{"role": "Impostor"}] + [{"role": "Crewmate"}] * 4}
 
 
@@ -286,21 +279,26 @@ def test_a_meeting_called_before_the_next_task_turn_keeps_what_the_last_one_taug
     assert memory.carried.get(3, 0.0) > 0  # the accusations of the first meeting carry over
 
 
+def wiring_in_admin(last_task: list[str]) -> list[dict[str, Any]]:
+    """Everyone's common task is Fix Wiring in Admin; seat 1 also has Upload Data there, seats 2
+    and 3 tasks far away, and seat 4 ``last_task``."""
+    admin = [["Fix Wiring", "Admin"]]
+    others = (
+        ["Upload Data", "Admin"],
+        ["Chart Course", "Navigation"],
+        ["Prime Shields", "Shields"],
+    )
+    return [{"role": "Impostor", "tasks": admin}] + [
+        {"role": "Crewmate", "tasks": admin + [task]} for task in (*others, last_task)
+    ]
+
+
 @pytest.mark.parametrize("rounds", [1, 2])
 def test_a_crewmate_vouches_for_a_seat_it_saw_working_whatever_the_number_of_rounds(
     rounds: int,
 ) -> None:
-    admin = [["Fix Wiring", "Admin"]]
-    seats = [{"role": "Impostor", "tasks": admin}] + [
-        {"role": "Crewmate", "tasks": admin + [task]}
-        for task in (
-            ["Upload Data", "Admin"],
-            ["Chart Course", "Navigation"],
-            ["Prime Shields", "Shields"],
-            ["Swipe Card", "Admin"],
-        )
-    ]
-    env = raw_env(config={**FIVE_ONE_ROUND, "discussion_rounds": rounds})
+    seats = wiring_in_admin(["Swipe Card", "Admin"])
+    env = raw_env(config=config("five_member", discussion_rounds=rounds))
     env.reset(seed=0, options={"scenario": {"players": seats}})
     game, policy, said = env.game, HeuristicPolicy(seed=1), []
     script = {  # seat 1 works beside seat 4 in Admin, then calls a meeting
@@ -333,17 +331,8 @@ WALK_ON = "MOVE from Navigation to Shields"
 
 
 def test_a_kill_seen_on_the_monitor_tells_the_watcher_who_died() -> None:
-    admin = [["Fix Wiring", "Admin"]]
-    seats = [{"role": "Impostor", "tasks": admin}] + [
-        {"role": "Crewmate", "tasks": admin + [task]}
-        for task in (
-            ["Upload Data", "Admin"],
-            ["Chart Course", "Navigation"],
-            ["Prime Shields", "Shields"],
-            ["Submit Scan", "Medbay"],
-        )
-    ]
-    env = raw_env(config={**FIVE_ONE_ROUND, "discussion_rounds": 3})
+    seats = wiring_in_admin(["Submit Scan", "Medbay"])
+    env = raw_env(config="five_member")
     env.reset(seed=0, options={"scenario": {"players": seats}})
     game = env.game
     plan = {
