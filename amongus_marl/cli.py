@@ -214,7 +214,7 @@ def run_play(args: argparse.Namespace) -> int:
 
     import amongus_marl.policies  # noqa: F401 - registers the policies
     from amongagents.replay import write_jsonl
-    from amongus_marl.evaluation.runner import Lineup, default_workers, run_games
+    from amongus_marl.evaluation.runner import GameResult, Lineup, default_workers, iter_games
     from amongus_marl.evaluation.stats import format_summary, summarize
     from amongus_marl.policies.base import registered_policies
 
@@ -224,6 +224,7 @@ def run_play(args: argparse.Namespace) -> int:
         raise SystemExit("amongus play: --seed must be a non-negative integer")
     if args.workers is not None and args.workers < 1:
         raise SystemExit("amongus play: --workers must be at least 1 (leave it out: all cores)")
+    _check_outputs("amongus play", args)
     config = load_config(args.config)
     seats = _parse_seats(args.seat, config.num_players)
     known = set(registered_policies())
@@ -246,49 +247,85 @@ def run_play(args: argparse.Namespace) -> int:
         f"{workers} worker(s)",
         file=sys.stderr,
     )
+    unavailable: type[Exception] = (
+        _llm_module().LLMUnavailableError if "llm" in policy_kwargs else _NeverRaised
+    )
+    results: list[GameResult] = []
+    stopped: str | None = None
     with tqdm(
         total=args.games, desc="games", unit="game", file=sys.stderr, disable=args.quiet
     ) as bar:
-        results = run_games(
-            config,
-            lineup,
-            args.games,
-            seed=args.seed,
-            workers=workers,
-            keep_logs=keep_logs,
-            obs_mode=args.obs_mode,
-            policy_kwargs=policy_kwargs,
-            progress=lambda _: bar.update(1),
+        try:
+            for result in iter_games(
+                config,
+                lineup,
+                args.games,
+                seed=args.seed,
+                workers=workers,
+                keep_logs=keep_logs,
+                obs_mode=args.obs_mode,
+                policy_kwargs=policy_kwargs,
+            ):
+                results.append(result)
+                bar.update(1)
+        except unavailable as error:  # the endpoint failed for good: keep what was played
+            stopped = str(error)
+    results.sort(key=lambda r: r.index)
+    if stopped is not None:
+        print(
+            f"amongus play: stopped after {len(results)} of {args.games} games: {stopped}",
+            file=sys.stderr,
         )
+        if not results:
+            return 1
     summary = summarize(results)
     summary.update(
         config=config.to_dict(),
         seed=args.seed,
         lineup=lineup.to_dict(),
     )
+    if stopped is not None:
+        summary["stopped"] = stopped
     from amongus_marl.evaluation.ratings import Match
 
     matches = [Match.from_result(r) for r in results]
     chart = args.chart or (args.log_dir / CHART_FILE if args.log_dir is not None else None)
+    if args.log_dir is not None:  # the games first: they are what cannot be made again cheaply
+        args.log_dir.mkdir(parents=True, exist_ok=True)
+        log_file = args.log_dir / GAME_LOG_FILE
+        log_file.unlink(missing_ok=True)
+        write_jsonl([r.log for r in results if r.log is not None], log_file)
+        print(f"game logs: {log_file}", file=sys.stderr)
     print(format_summary(summary))
     summary["ratings"] = _report_ratings(
         matches,
         args.bootstrap,
         args.seed,
         chart,
-        f"{args.games} games, {lineup.describe()}",
+        f"{len(results)} games, {lineup.describe()}",
         order="seed order",
     )
     if args.log_dir is not None:
-        args.log_dir.mkdir(parents=True, exist_ok=True)
-        log_file = args.log_dir / GAME_LOG_FILE
-        log_file.unlink(missing_ok=True)
-        write_jsonl([r.log for r in results if r.log is not None], log_file)
         _write_json(args.log_dir / SUMMARY_FILE, summary)
-        print(f"game logs: {log_file}", file=sys.stderr)
     if args.summary_json is not None:
         _write_json(args.summary_json, summary)
-    return 0
+    return 0 if stopped is None else 1
+
+
+class _NeverRaised(Exception):
+    """Stands in for the LLM endpoint's failure when no seat is played by ``llm``."""
+
+
+def _check_outputs(command: str, args: argparse.Namespace) -> None:
+    """Refuse, before any game is played, output paths that could not be written."""
+    if args.bootstrap < 0:
+        raise SystemExit(f"{command}: --bootstrap must be at least 0 (0: no intervals)")
+    log_dir: Path | None = getattr(args, "log_dir", None)
+    if log_dir is not None and log_dir.exists() and not log_dir.is_dir():
+        raise SystemExit(f"{command}: --log-dir {log_dir} exists and is not a directory")
+    for flag, path in (("--chart", args.chart), ("--summary-json", args.summary_json)):
+        if path is not None and path.is_dir():
+            raise SystemExit(f"{command}: {flag} {path} is a directory; name a file")
 
 
 def _report_ratings(
@@ -393,15 +430,16 @@ def run_ratings(args: argparse.Namespace) -> int:
     from amongus_marl.evaluation.ratings import Match
 
     source: Path = args.logs
+    _check_outputs("amongus ratings", args)
     if source.is_dir():
-        files = sorted(p for p in source.iterdir() if p.name.endswith((".jsonl", ".jsonl.gz")))
+        files = _game_log_files(source)
     elif source.is_file():
         files = [source]
     else:
         raise SystemExit(f"amongus ratings: no such file or directory: {source}")
     try:
         matches = [Match.from_log(log) for path in files for log in read_jsonl(path)]
-    except (ValueError, KeyError) as error:
+    except ValueError as error:  # JSON errors included
         raise SystemExit(f"amongus ratings: {error}") from error
     if not matches:
         raise SystemExit(f"amongus ratings: no game logs in {source}")
@@ -420,6 +458,16 @@ def run_ratings(args: argparse.Namespace) -> int:
     if args.summary_json is not None:
         _write_json(args.summary_json, {"games": len(matches), "ratings": result})
     return 0
+
+
+def _game_log_files(folder: Path) -> list[Path]:
+    """The game logs of a folder: ``amongus play``'s log when it is there (the folder may also
+    hold the LLM players' prompt logs), else every ``*.jsonl`` / ``*.jsonl.gz`` file."""
+    own = [folder / GAME_LOG_FILE, folder / f"{GAME_LOG_FILE}.gz"]
+    present = [path for path in own if path.is_file()]
+    if present:
+        return present
+    return sorted(p for p in folder.iterdir() if p.name.endswith((".jsonl", ".jsonl.gz")))
 
 
 def _run_seed(summary: Path) -> int:

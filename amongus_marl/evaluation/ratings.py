@@ -64,20 +64,27 @@ class Match:
 
     @classmethod
     def from_log(cls, log: Mapping[str, Any]) -> Match:
-        """From a game log written by ``amongus play --log-dir`` (it carries a ``policies`` key)."""
+        """From a game log written by ``amongus play --log-dir`` (it carries a ``policies`` key)
+        of a finished game; anything else is a ``ValueError`` that says what is wrong."""
+        if not isinstance(log, Mapping):
+            raise ValueError(f"a game log is a JSON object, got {type(log).__name__}")
         policies = log.get("policies")
         if policies is None:
             raise ValueError(
                 "the game log has no 'policies' key; it was not written by `amongus play`"
             )
-        roles = [p["identity"] for p in log["players"]]
-        impostors = tuple(
-            name for name, role in zip(policies, roles, strict=True) if role == "Impostor"
-        )
-        crewmates = tuple(
-            name for name, role in zip(policies, roles, strict=True) if role != "Impostor"
-        )
-        return cls(impostors, crewmates, WinCode(int(log["winner"])).impostors_win)
+        try:
+            roles = [p["identity"] for p in log["players"]]
+            winner = WinCode(log["winner"])
+        except (KeyError, TypeError, ValueError) as error:
+            raise ValueError(f"a malformed game log ({type(error).__name__}: {error})") from None
+        if winner is WinCode.ONGOING:
+            raise ValueError("a game log of a game that had not ended (winner 0)")
+        if not isinstance(policies, list) or len(policies) != len(roles):
+            raise ValueError("a game log's 'policies' must name one policy per player")
+        impostors = tuple(n for n, role in zip(policies, roles, strict=True) if role == "Impostor")
+        crewmates = tuple(n for n, role in zip(policies, roles, strict=True) if role != "Impostor")
+        return cls(impostors, crewmates, winner.impostors_win)
 
 
 @dataclass

@@ -46,6 +46,7 @@ import argparse
 import asyncio
 import json
 import logging
+import math
 import os
 import random
 import threading
@@ -238,6 +239,10 @@ class LLMPolicy:
         self.crewmate_model = crewmate_model
         self.base_url = (base_url or os.environ.get(BASE_URL_ENV) or DEFAULT_BASE_URL).rstrip("/")
         self._api_key = api_key if api_key is not None else os.environ.get(API_KEY_ENV, "")
+        if temperature is not None and not (math.isfinite(temperature) and temperature >= 0):
+            raise ValueError(f"the temperature must be a finite number >= 0, got {temperature}")
+        if max_tokens is not None and max_tokens < 1:
+            raise ValueError(f"max_tokens must be at least 1, got {max_tokens}")
         self.temperature = temperature
         self.max_tokens = max_tokens
         self.match_threshold = match_threshold

@@ -254,10 +254,14 @@ class ChatClient:
             status: int | None = None
             try:
                 async with self.limiter:
-                    response = await self._client().request(method, url, json=body)
-            except httpx.TimeoutException as error:
+                    # httpx times each connect and read on its own; the deadline is the whole
+                    # request's, so a server trickling its reply cannot hold a seat for longer.
+                    response = await asyncio.wait_for(
+                        self._client().request(method, url, json=body), self.timeout
+                    )
+            except (httpx.TimeoutException, TimeoutError) as error:
                 reason = f"timed out after {self.timeout:g}s ({type(error).__name__})"
-            except httpx.TransportError as error:
+            except httpx.HTTPError as error:  # transport failures, undecodable bodies
                 reason = f"connection failed ({type(error).__name__}: {error})"
             else:
                 status = response.status_code
@@ -324,6 +328,8 @@ class ChatClient:
             data = response.json()
             choice = data["choices"][0]
             message = choice.get("message") or {}
+            if not isinstance(data, dict) or not isinstance(message, dict):
+                raise TypeError("a completion and its message are JSON objects")
         except (ValueError, KeyError, IndexError, TypeError, AttributeError) as error:
             raise LLMRequestError(
                 "the chat completion is not in the Chat Completions format "

@@ -270,6 +270,7 @@ def match_reply(
 
 #: Markdown and punctuation that may surround an action (``**MOVE ...**``, ``[Action]: ...``).
 _DECORATION = " \t\r\n*#>`\"'_:-"
+_DECORATION_BUT_QUOTES = " \t\r\n*#>_:-"
 #: What may surround a memory or thinking section (``**[Condensed Memory]**:``, ``### [Action]``).
 _SECTION_EDGE = " \t\r\n*#:"
 
@@ -279,7 +280,8 @@ def _strip_fences(text: str) -> str:
 
 
 def _strip_decoration(text: str) -> str:
-    return _strip_fences(text).strip(_DECORATION)
+    # Quotes go only in pairs (``_unquote``): a spoken message may end with one.
+    return _unquote(_strip_fences(text).strip(_DECORATION_BUT_QUOTES))
 
 
 @dataclass(frozen=True, slots=True)
@@ -294,9 +296,9 @@ class ActionMatch:
 _ACTION_LABEL = re.compile(r"^(?:my\s+|final\s+|chosen\s+)?action\s*[:=\-]\s*", re.IGNORECASE)
 _LIST_PREFIX = re.compile(r"^\s*(?:\(\s*\d+\s*\)|\d+\s*[.):]|[-*\u2022])\s*")
 _INDEX_ONLY = re.compile(
-    r"^(?:action\s*|option\s*|number\s*|no\.?\s*)?#?\s*(\d+)\s*[.):]?$", re.IGNORECASE
+    r"^(?:action\s*|option\s*|number\s*|no\.?\s*)?[#(]?\s*(\d+)\s*[.):]?$", re.IGNORECASE
 )
-_SPEAK = re.compile(r"^speak\b\s*[:\-\u2013\u2014]?\s*(.*)$", re.IGNORECASE | re.DOTALL)
+_SPEAK = re.compile(r"^speak\b[\s*_`]*[:\-\u2013\u2014]?\s*(.*)$", re.IGNORECASE | re.DOTALL)
 _VIEW_MONITOR = re.compile(
     r"\bview\s*(?:the\s+)?monitor\b\s*[:\-\u2013\u2014]?\s*(.*)$", re.IGNORECASE | re.DOTALL
 )
@@ -316,8 +318,9 @@ def _first_line(text: str) -> str:
 
 
 def _clean_action_text(text: str) -> str:
-    text = _ACTION_LABEL.sub("", text.strip(_DECORATION))
-    return text.strip(_QUOTES)
+    # Quotes are removed only in pairs: a quotation closing a spoken message keeps its quote.
+    text = _ACTION_LABEL.sub("", _unquote(text.strip(_DECORATION_BUT_QUOTES)))
+    return _unquote(text)
 
 
 def match_action(
@@ -345,18 +348,35 @@ def match_action(
     if ActionKind.SPEAK in kinds:
         speech = _SPEAK.match(_LIST_PREFIX.sub("", whole, count=1))
         if speech:
-            message = " ".join(speech.group(1).split()).strip(_QUOTES)
+            message = _unquote(" ".join(speech.group(1).split()))
             return ActionMatch(f"SPEAK: {message or DEFAULT_SPEECH}", "speak")
-    if ActionKind.VIEW_MONITOR in kinds:
-        monitor = _VIEW_MONITOR.search(unlisted)
-        if monitor:
-            room = match_room(monitor.group(1))
-            return ActionMatch(f"VIEW MONITOR {room}" if room else "VIEW MONITOR", "monitor")
-    # Speech and the monitor are recognised only by their own forms above.
+    # Speech and the monitor are recognised only by their own forms.
     candidates = [
         a.text for a in legal if a.kind not in (ActionKind.SPEAK, ActionKind.VIEW_MONITOR)
     ]
+    if ActionKind.VIEW_MONITOR in kinds:
+        monitor = _VIEW_MONITOR.search(unlisted)
+        # The earliest action mentioned wins, the monitor as any other.
+        if monitor and not _mentioned_before(unlisted[: monitor.start()], candidates):
+            room = match_room(monitor.group(1))
+            return ActionMatch(f"VIEW MONITOR {room}" if room else "VIEW MONITOR", "monitor")
     return _match_text(unlisted, candidates, threshold)
+
+
+def _mentioned_before(prefix: str, candidates: Sequence[str]) -> bool:
+    """Whether a legal action is spelled out in full in ``prefix``."""
+    padded = f" {normalize(prefix)} "
+    return any(f" {normalize(c)} " in padded for c in candidates)
+
+
+def _unquote(message: str) -> str:
+    """The message without the quotes or emphasis wrapped around all of it (quotes inside it,
+    such as a closing quote of a quotation at its end, stay)."""
+    message = message.strip().strip("*_`").strip()
+    pairs = {'"': '"', "'": "'", "\u201c": "\u201d", "\u2018": "\u2019", "`": "`"}
+    while len(message) >= 2 and pairs.get(message[0]) == message[-1]:
+        message = message[1:-1].strip()
+    return message
 
 
 def _match_text(text: str, candidates: Sequence[str], threshold: float) -> ActionMatch | None:
@@ -383,10 +403,11 @@ def _match_text(text: str, candidates: Sequence[str], threshold: float) -> Actio
         ]
         if len(holding) == 1:
             return ActionMatch(holding[0], "contained")
-    # All the answer's words in exactly one legal action ("kill green", "move admin").
-    words = set(said.split())
+    # All the answer's words, in their order, in exactly one legal action ("kill green", "move
+    # admin"; "from Cafeteria to Admin" is not the way back).
+    words = said.split()
     having = [
-        c for c, norm in zip(candidates, normalized, strict=True) if words <= set(norm.split())
+        c for c, norm in zip(candidates, normalized, strict=True) if _in_order(words, norm.split())
     ]
     if len(having) == 1:
         return ActionMatch(having[0], "words")
@@ -403,6 +424,11 @@ def _match_text(text: str, candidates: Sequence[str], threshold: float) -> Actio
     if best_score >= threshold and best_score > runner_up:
         return ActionMatch(best, "fuzzy", round(best_score, 4))
     return None
+
+
+def _in_order(words: list[str], within: list[str]) -> bool:
+    rest = iter(within)
+    return all(word in rest for word in words)  # each found after the previous one
 
 
 def similarity(said: str, candidate: str) -> float:

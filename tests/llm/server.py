@@ -4,7 +4,8 @@
 the test) in a background thread. It speaks the two routes LLM players use,
 ``POST /v1/chat/completions`` and ``GET /v1/models``, checks the bearer key, and answers each
 completion from a script: queued steps first (a reply, an HTTP status with headers, a delay, a
-body that is not JSON), then the default ``responder``. It records every request and the peak
+body that is not JSON or not a completion, a reply trickled byte by byte), then the default
+``responder``. It records every request and the peak
 number of completions in flight.
 """
 
@@ -17,13 +18,13 @@ import socket
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import uvicorn
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse, PlainTextResponse, Response
+from fastapi.responses import JSONResponse, PlainTextResponse, Response, StreamingResponse
 
 API_KEY = "test-key"
 MODEL = "scripted-model"
@@ -60,7 +61,23 @@ class NotJson:
     body: str = "<html>oops</html>"
 
 
-Step = Answer | Status | Delay | NotJson
+@dataclass(frozen=True)
+class Shaped:
+    """A 200 response whose JSON body is ``payload`` as it is (for malformed completions)."""
+
+    payload: Any
+
+
+@dataclass(frozen=True)
+class Trickle:
+    """``then``'s body sent a byte every ``interval`` seconds: each read is quick, the whole
+    response slow."""
+
+    interval: float
+    then: Answer
+
+
+Step = Answer | Status | Delay | NotJson | Shaped | Trickle
 Responder = Callable[[dict[str, Any]], str]
 
 
@@ -201,6 +218,17 @@ class ScriptedServer:
             )
         if isinstance(step, NotJson):
             return PlainTextResponse(step.body)
+        if isinstance(step, Shaped):
+            return JSONResponse(step.payload)
+        if isinstance(step, Trickle):
+            whole = bytes(self._respond(step.then, body).body)
+
+            async def trickle() -> AsyncIterator[bytes]:
+                for i in range(len(whole)):
+                    await asyncio.sleep(step.interval)
+                    yield whole[i : i + 1]
+
+            return StreamingResponse(trickle(), media_type="application/json")
         assert isinstance(step, Answer)
         payload: dict[str, Any] = {
             "id": f"chatcmpl-{len(self.completions)}",

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import argparse
+import json
 import pickle
+from pathlib import Path
+from typing import Any
 
 import pytest
 
 from amongus_marl.policies.base import make_policy, registered_policies
 from amongus_marl.policies.llm import LLMPolicy, add_llm_arguments, policy_kwargs_from_args
 from amongus_marl.policies.llm_client import ConcurrencyLimiter
-from tests.llm.server import API_KEY, MODEL, ScriptedServer
+from tests.llm.server import API_KEY, MODEL, ScriptedServer, SensiblePlayer, Status
 
 
 def parse(*argv: str) -> argparse.Namespace:
@@ -132,15 +135,53 @@ def test_a_side_without_a_model_is_refused_before_the_first_game(
     assert (llm_server.model_listings, llm_server.completions) == (0, [])  # no request sent
 
 
+@pytest.mark.parametrize(
+    ("option", "value", "named"),
+    [
+        ("--llm-concurrency", "0", "concurrency"),
+        ("--llm-temperature", "nan", "temperature"),
+        ("--llm-max-tokens", "-5", "max_tokens"),
+    ],
+)
 def test_a_bad_llm_option_is_a_message_not_a_traceback(
-    llm_server: ScriptedServer, capsys: pytest.CaptureFixture[str]
+    llm_server: ScriptedServer,
+    capsys: pytest.CaptureFixture[str],
+    option: str,
+    value: str,
+    named: str,
 ) -> None:
     code, _ = play_llm(
         capsys,
-        *("--impostor", "llm", "--impostor-model", MODEL, "--llm-concurrency", "0"),
+        *("--impostor", "llm", "--impostor-model", MODEL, option, value),
         *("--llm-base-url", llm_server.base_url, "--llm-api-key", API_KEY),
     )
-    assert isinstance(code, str) and "concurrency" in code
+    assert isinstance(code, str) and named in code
+    assert llm_server.completions == []  # refused before any game
+
+
+def test_an_endpoint_failing_for_good_stops_the_run_keeping_the_finished_games(
+    llm_server: ScriptedServer, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    sensible = SensiblePlayer(seed=0)
+
+    def fails_after_a_while(body: dict[str, Any]) -> str:
+        if sensible.answered == 150:  # from the next request on, every one gets 503
+            llm_server.push(*[Status(503)] * 200)
+        return sensible(body)
+
+    llm_server.responder = fails_after_a_while
+    run = tmp_path / "run"
+    code, err = play_llm(
+        capsys,
+        *("--games", "40", "--workers", "1", "--config", "five_member", "--log-dir", str(run)),
+        *("--impostor", "llm", "--impostor-model", MODEL, "--llm-retries", "0"),
+        *("--llm-base-url", llm_server.base_url, "--llm-api-key", API_KEY),
+    )
+    played = (run / "games.jsonl").read_text(encoding="utf-8").splitlines()
+    summary = json.loads((run / "summary.json").read_text(encoding="utf-8"))
+    assert code == 1 and f"stopped after {len(played)} of 40 games" in err
+    assert 0 < len(played) < 40 and summary["games"] == len(played)
+    assert "in a row failed" in summary["stopped"]
 
 
 def test_llm_concurrency_caps_the_games_played_at_once(

@@ -120,6 +120,19 @@ MATCHES = [
     ("view monitor: lower engine", IN_SECURITY, "VIEW MONITOR Lower Engine", "monitor"),
     ("VIEW MONITOR to watch Electrcal", IN_SECURITY, "VIEW MONITOR Electrical", "monitor"),
     ("VENT from Security to Medbay", IN_SECURITY, "VENT from Security to Medbay", "exact"),
+    # the earliest action mentioned wins, the monitor as any other
+    (
+        "MOVE from Security to Reactor, not VIEW MONITOR",
+        IN_SECURITY,
+        "MOVE from Security to Reactor",
+        "contains",
+    ),
+    ("(3)", TASK_PHASE_IN_CAFETERIA, "MOVE from Cafeteria to Upper Engine", "index"),
+    # quotes and emphasis come off in pairs only; a quotation may close a message
+    ("**SPEAK**: hello", DISCUSSION, "SPEAK: hello", "speak"),
+    ("SPEAK: I said 'hi'", DISCUSSION, "SPEAK: I said 'hi'", "speak"),
+    ('"SPEAK: hi"', DISCUSSION, "SPEAK: hi", "speak"),
+    ("SPEAK: \u201cI was in Admin\u201d", DISCUSSION, "SPEAK: I was in Admin", "speak"),
 ]
 
 
@@ -144,6 +157,9 @@ UNUSABLE = [
     ("VOTE Player 2: green", VOTING),  # green is not a candidate: no "closest" vote
     ("VOTE Player 5: purple", VOTING),
     ("VIEW MONITOR Admin", TASK_PHASE_IN_CAFETERIA),  # not in Security
+    # out-of-date moves: their words in another order are not the way back
+    ("MOVE from Admin to Cafeteria", TASK_PHASE_IN_CAFETERIA),
+    ("MOVE from Medbay to Cafeteria", TASK_PHASE_IN_CAFETERIA),
 ]
 
 
@@ -211,6 +227,12 @@ def test_speech_may_span_lines_in_the_action_section():
     assert match_reply(reply, DISCUSSION) == ActionMatch(
         "SPEAK: I was in Admin. Blue was with me.", "speak"
     )
+
+
+def test_a_quotation_closing_a_spoken_message_keeps_its_quote_in_an_action_section():
+    reply = parse_reply("[Condensed Memory]\nx\n[Thinking]\ny\n[Action]\nSPEAK: I said 'hi'")
+    found = match_reply(reply, DISCUSSION)
+    assert found is not None and found.action == "SPEAK: I said 'hi'"
 
 
 def test_an_answer_without_sections_is_read_from_its_last_action_line():

@@ -27,7 +27,9 @@ from tests.llm.server import (
     Delay,
     NotJson,
     ScriptedServer,
+    Shaped,
     Status,
+    Trickle,
     unused_port,
     well_formed,
 )
@@ -158,6 +160,35 @@ def test_a_request_that_always_times_out_falls_back(llm_server, make_llm, tmp_pa
     assert set(records[0]) >= RECORD_KEYS
     assert records[0]["raw_response"] is None and records[0]["attempts"] == 2
     assert "timed out" in records[0]["error"]
+
+
+def test_the_timeout_bounds_the_whole_request_not_each_read(llm_server, make_llm, tmp_path):
+    _, observation, info, view = first_turn()
+    wanted = view.legal[0].text
+    # Every byte comes well within the timeout, the whole reply far beyond it.
+    llm_server.push(Trickle(0.02, good(wanted)), good(wanted))
+    policy = make_llm(timeout=0.5, log_dir=tmp_path)
+    assert policy.act(observation, info, view) == wanted
+    [records] = read_log(tmp_path).values()
+    [retry] = records[0]["retries"]
+    assert retry["reason"].startswith("timed out after 0.5s")
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        {"choices": [{"message": "hi"}]},  # a message that is no object
+        ["not", "a", "completion"],
+        {"choices": []},
+    ],
+)
+def test_a_reply_that_is_no_completion_is_a_failed_request(llm_server, make_llm, payload):
+    _, observation, info, view = first_turn()
+    llm_server.push(Shaped(payload))
+    policy = make_llm(retries=0)
+    action = policy.act(observation, info, view)
+    assert action in [a.text for a in view.legal]
+    assert (policy.fallbacks, policy.requests_failed) == (1, 1)
 
 
 def test_429_waits_as_long_as_retry_after_says(llm_server, make_llm, tmp_path):

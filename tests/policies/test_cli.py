@@ -173,6 +173,8 @@ def test_config_from_a_json_file(tmp_path: Path, capsys: pytest.CaptureFixture[s
         ["play", "--games", "0"],
         ["play", "--seed", "-1"],
         ["play", "--workers", "0"],
+        ["play", "--bootstrap", "-3"],
+        ["ratings", ".", "--bootstrap", "-3"],
         ["ratings", "/no/such/dir"],
     ],
 )
@@ -206,3 +208,59 @@ def test_subcommands_plug_in_through_the_hook(monkeypatch: pytest.MonkeyPatch) -
     )
     assert cli.main(["hello", "--times", "2"]) == 42  # `func` works as well as `handler`
     assert "play" in cli.build_parser().format_help()
+
+
+def _play_small_run(folder: Path) -> None:
+    argv = ["play", "--games", "3", "--config", "five_member", "--quiet", "--bootstrap", "0"]
+    assert cli.main([*argv, "--log-dir", str(folder)]) == 0
+
+
+def test_ratings_read_the_runs_game_log_beside_other_jsonl_files(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run = tmp_path / "run"
+    _play_small_run(run)
+    # LLM players write their prompt logs as JSONL too, possibly into the same folder.
+    (run / "llm-game-0.jsonl").write_text('{"prompt": "...", "response": "..."}\n')
+    capsys.readouterr()
+    assert cli.main(["ratings", str(run), "--bootstrap", "0"]) == 0
+    assert "3 games from 1 file(s)" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("line", "says"),
+    [
+        ('["not", "a", "log"]', "JSON object"),
+        (
+            '{"policies": ["random"], "players": [{"identity": "Impostor"}], "winner": null}',
+            "malformed",
+        ),
+        (
+            '{"policies": ["random"], "players": [{"identity": "Impostor"}], "winner": 0}',
+            "not ended",
+        ),
+        ('{"policies": ["random"], "players": [], "winner": 1}', "one policy per player"),
+    ],
+)
+def test_ratings_of_a_malformed_log_is_a_message(tmp_path: Path, line: str, says: str) -> None:
+    log = tmp_path / "games.jsonl"
+    log.write_text(line + "\n")
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(["ratings", str(log), "--bootstrap", "0"])
+    assert isinstance(exit_info.value.code, str) and says in exit_info.value.code
+
+
+@pytest.mark.parametrize("where", ["log-dir is a file", "chart is a folder", "summary is a folder"])
+def test_unwritable_outputs_are_refused_before_any_game(tmp_path: Path, where: str) -> None:
+    a_file, a_folder = tmp_path / "a_file", tmp_path / "a_folder"
+    a_file.write_text("")
+    a_folder.mkdir()
+    option = {
+        "log-dir is a file": ["--log-dir", str(a_file)],
+        "chart is a folder": ["--chart", str(a_folder)],
+        "summary is a folder": ["--summary-json", str(a_folder)],
+    }[where]
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(["play", "--games", "2000", "--quiet", *option])  # refused long before
+    assert isinstance(exit_info.value.code, str)
+    assert list(a_folder.iterdir()) == [] and a_file.read_text() == ""
