@@ -258,10 +258,36 @@ class HttpStepRequest(_Request):
 
 
 # ---------------------------------------------------------------------------------------- metadata
+class ValidationIssue(_Strict):
+    """One reason a message did not fit its schema."""
+
+    loc: list[str | int]
+    msg: str
+    type: str
+
+
 class ErrorData(_Strict):
+    """The ``data`` of an ``error`` reply: fields beyond ``message`` and ``code`` appear only
+    with the errors they describe."""
+
     message: str
     code: ErrorCode
-    details: Any = None
+    errors: list[ValidationIssue] | None = Field(
+        default=None, description="with VALIDATION_ERROR for a message that fits no schema"
+    )
+    active_sessions: int | None = Field(default=None, description="with CAPACITY_REACHED")
+    max_sessions: int | None = Field(default=None, description="with CAPACITY_REACHED")
+
+
+class HttpErrorDetail(_Strict):
+    message: str
+    code: str
+
+
+class HttpErrorReply(_Strict):
+    """Body of an HTTP error reply (400, 404, 409, 413)."""
+
+    detail: HttpErrorDetail
 
 
 class EnvironmentInfo(_Strict):

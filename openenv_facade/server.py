@@ -49,10 +49,12 @@ from openenv_facade.mcp import ENVELOPE_FIELDS, McpDispatcher
 from openenv_facade.models import (
     EnvironmentInfo,
     ErrorCode,
+    ErrorData,
     GameAction,
     GameObservation,
     GameState,
     HealthReply,
+    HttpErrorReply,
     HttpResetRequest,
     HttpStepRequest,
     ResetParams,
@@ -125,12 +127,9 @@ def state_frame(state: GameState) -> str:
 
 
 def error_frame(message: str, code: ErrorCode | str, **details: Any) -> str:
-    data: dict[str, Any] = {
-        "message": message,
-        "code": code.value if isinstance(code, ErrorCode) else code,
-    }
-    data.update(details)
-    return json.dumps({"type": "error", "data": data})
+    """An ``error`` reply; ``details`` are ``ErrorData``'s optional fields."""
+    data = ErrorData(message=message, code=ErrorCode(code), **details)
+    return f'{{"type":"error","data":{data.model_dump_json(exclude_none=True)}}}'
 
 
 def _validation_details(exc: ValidationError) -> list[dict[str, Any]]:
@@ -256,6 +255,23 @@ class WireProtocol:
         return "" if response is None else json.dumps({"type": "mcp", "data": response})
 
 
+# ------------------------------------------------------------------------------- HTTP errors
+_HTTP_ERRORS: Final[dict[int, str]] = {
+    400: "a request the game cannot serve (a bad config or seat; /step without a session_id)",
+    404: "unknown session_id (never created, closed, or expired)",
+    409: "a move the session cannot take now (no game yet, or the game is over)",
+    413: "request body over the server's limit",
+}
+
+
+def _errors_of(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI entries of a route's error replies, all ``{"detail": {"message", "code"}}``."""
+    return {
+        status: {"model": HttpErrorReply, "description": _HTTP_ERRORS[status]}
+        for status in statuses
+    }
+
+
 # ------------------------------------------------------------------------------ size-limit layer
 class BodyLimit:
     """Refuses HTTP bodies over ``limit`` bytes with 413, whether or not they declare a length.
@@ -369,7 +385,11 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
         return Response(observation_json(observation), media_type="application/json")
 
     @app.post(
-        "/reset", response_model=StepReply, tags=["Environment Control"], summary="Start a game"
+        "/reset",
+        response_model=StepReply,
+        tags=["Environment Control"],
+        summary="Start a game",
+        responses=_errors_of(400, 404, 413),
     )
     async def reset(request: Annotated[HttpResetRequest | None, Body()] = None) -> Response:
         """Without ``session_id``: a one-off game's first observation (HTTP keeps no game; play
@@ -385,7 +405,11 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
         return run(lambda: slot.session.reset(params))
 
     @app.post(
-        "/step", response_model=StepReply, tags=["Environment Control"], summary="Play a move"
+        "/step",
+        response_model=StepReply,
+        tags=["Environment Control"],
+        summary="Play a move",
+        responses=_errors_of(400, 404, 409, 413),
     )
     async def step(request: HttpStepRequest) -> Response:
         """A move in an HTTP session (``session_id`` from ``openenv/session/create``). An
@@ -405,7 +429,11 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
         return run(lambda: slot.session.step(request.action))
 
     @app.get(
-        "/state", response_model=GameState, tags=["State Management"], summary="Public game state"
+        "/state",
+        response_model=GameState,
+        tags=["State Management"],
+        summary="Public game state",
+        responses=_errors_of(404),
     )
     async def state(session_id: str | None = Query(default=None, max_length=64)) -> GameState:
         """An HTTP session's public state; without ``session_id``, the state of no game."""
@@ -476,14 +504,21 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
 async def _serve_websocket(
     websocket: WebSocket, slot: SessionSlot, protocol: WireProtocol, settings: ServerSettings
 ) -> None:
+    """Answer the connection's frames until it closes, goes idle for the session timeout, or
+    stops reading its replies for that long (its slot is then given up, not held forever)."""
     timeout = settings.session_timeout_s
+
+    async def send(text: str) -> None:
+        async with asyncio.timeout(timeout):
+            await websocket.send_text(text)
+
     try:
         while True:
             try:
                 async with asyncio.timeout(timeout):
                     message = await websocket.receive()
             except TimeoutError:
-                await websocket.send_text(
+                await send(
                     error_frame(
                         f"session closed after {timeout:g} s without a message",
                         ErrorCode.SESSION_ERROR,
@@ -498,7 +533,7 @@ async def _serve_websocket(
                 try:
                     text = (message.get("bytes") or b"").decode("utf-8")
                 except UnicodeDecodeError:
-                    await websocket.send_text(
+                    await send(
                         error_frame(
                             "Invalid JSON: a binary frame must be UTF-8 text",
                             ErrorCode.INVALID_JSON,
@@ -510,9 +545,11 @@ async def _serve_websocket(
                 await websocket.close(CLOSE_NORMAL)
                 return
             if reply:
-                await websocket.send_text(reply)
+                await send(reply)
     except WebSocketDisconnect:
         return
+    except TimeoutError:  # a reply could not be delivered in time: the client is not reading
+        log.info("closed session %s: its client stopped reading replies", slot.id)
 
 
 async def _reap_http_sessions(registry: SessionRegistry, settings: ServerSettings) -> None:

@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
+from typing import Any
 
 import httpx
 import pytest
+import websockets.asyncio.client
 from websockets.exceptions import ConnectionClosed
 
-from openenv_facade.models import GameAction, GameObservation, GameState
+from openenv_facade.models import (
+    ErrorData,
+    GameAction,
+    GameObservation,
+    GameState,
+    HttpErrorReply,
+)
 from openenv_facade.settings import ServerSettings
 from tests.server.conftest import RANDOM_POLICIES, RunningServer, serve
 from tests.server.helpers import RawSession
@@ -72,6 +81,9 @@ def test_http_errors_are_clear(server: RunningServer, path: str, body: dict, sta
     assert detail
     if status in (400, 404):
         assert detail["message"] and detail["code"]
+        HttpErrorReply.model_validate(response.json())  # as the OpenAPI document describes it
+        documented = server.app.openapi()["paths"][path]["post"]["responses"]
+        assert str(status) in documented
 
 
 def test_http_bodies_over_the_limit_are_refused() -> None:
@@ -108,6 +120,7 @@ def test_capacity_is_reported_and_freed() -> None:
         refusal = json.loads(third.ws.recv(timeout=5))
         assert refusal["type"] == "error" and refusal["data"]["code"] == "CAPACITY_REACHED"
         assert refusal["data"]["max_sessions"] == 2
+        ErrorData.model_validate(refusal["data"])  # the published model describes it
         with pytest.raises(ConnectionClosed) as closed:
             third.ws.recv(timeout=5)
         assert closed.value.rcvd is not None and closed.value.rcvd.code == 1013
@@ -134,6 +147,28 @@ def test_idle_websocket_sessions_expire() -> None:
             session.ws.recv(timeout=5)
         session.ws.close()
         assert len(server.registry) == 0
+
+
+def test_a_client_that_stops_reading_replies_gives_its_slot_up() -> None:
+    """Pipelined requests whose replies are never read fill the socket buffers: the server's
+    send then waits, and must not wait longer than the session timeout."""
+
+    async def stop_reading_then_let_another_in(ws_url: str) -> dict[str, Any]:
+        stuck = await websockets.asyncio.client.connect(ws_url, max_queue=1, compression=None)
+        stuck.transport.pause_reading()
+        reset = json.dumps({"type": "reset", "data": {"config": "seven_member", "seed": 1}})
+        for _ in range(4000):
+            await stuck.send(reset)
+        await asyncio.sleep(3.0)  # many session timeouts, the stuck client still connected
+        async with websockets.asyncio.client.connect(ws_url, compression=None) as other:
+            await other.send(reset)
+            reply: dict[str, Any] = json.loads(await asyncio.wait_for(other.recv(), 10))
+        stuck.transport.abort()
+        return reply
+
+    with serve(ServerSettings(max_sessions=1, session_timeout_s=0.5)) as server:
+        reply = asyncio.run(stop_reading_then_let_another_in(server.ws_url))
+    assert reply["type"] == "observation"  # not CAPACITY_REACHED: the one slot was given up
 
 
 def test_settings_come_from_the_environment_and_flags() -> None:

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from websockets.exceptions import ConnectionClosed
 
-from openenv_facade.models import ACTION_TYPES, GameObservation, GameState
+from openenv_facade.models import ACTION_TYPES, ErrorData, GameObservation, GameState
 from tests.server.conftest import RANDOM_POLICIES, RunningServer
 from tests.server.helpers import RawSession, play_out
 
@@ -238,6 +238,7 @@ def test_protocol_errors_keep_the_session_usable(server: RunningServer) -> None:
             assert reply["type"] == "error", text
             assert reply["data"]["code"] == code, (text, reply)
             assert reply["data"]["message"]
+            ErrorData.model_validate(reply["data"])  # the published model describes every one
         assert session.state() == state
         assert observation(session.step(observation(first)["legal_actions"][0]))["error"] is None
 
