@@ -94,10 +94,17 @@ def apply_logged_step(game: Game, step: Mapping[str, Any], index: int, *, seeded
 
 
 def write_jsonl(logs: list[Mapping[str, Any]], path: str | Path) -> None:
-    """Append game logs to ``path``, one JSON object per line."""
-    with open(path, "a", encoding="utf-8") as out:
-        for log in logs:
-            out.write(json.dumps(log, separators=(",", ":")) + "\n")
+    """Append game logs to ``path``, one JSON object per line (gzip-compressed if it ends in
+    ``.gz``, as ``read_jsonl`` expects)."""
+    lines = "".join(json.dumps(log, separators=(",", ":")) + "\n" for log in logs)
+    if str(path).endswith(".gz"):
+        import gzip
+
+        with gzip.open(path, "at", encoding="utf-8") as stream:  # appends a gzip member
+            stream.write(lines)
+    else:
+        with open(path, "a", encoding="utf-8") as out:
+            out.write(lines)
 
 
 def read_jsonl(path: str | Path) -> Iterator[dict[str, Any]]:

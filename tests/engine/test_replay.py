@@ -231,6 +231,16 @@ def test_read_jsonl_reads_gzip_files(tmp_path: Path) -> None:
     assert list(read_jsonl(packed)) == logs
 
 
+def test_a_gz_path_is_written_compressed_and_read_back(tmp_path: Path) -> None:
+    logs: list[Mapping[str, Any]] = [build(*case).event_log() for case in CASE_VALUES[:3]]
+    packed = tmp_path / "games.jsonl.gz"
+    write_jsonl(logs[:1], packed)
+    write_jsonl(logs[1:], packed)  # appends
+    with gzip.open(packed, "rt", encoding="utf-8") as stream:  # really compressed
+        assert len(stream.read().splitlines()) == len(logs)
+    assert list(read_jsonl(packed)) == logs
+
+
 def test_logs_read_back_from_a_file_replay(tmp_path: Path) -> None:
     originals = [build(*case) for case in CASE_VALUES]
     path = tmp_path / "games.jsonl"

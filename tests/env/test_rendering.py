@@ -88,3 +88,10 @@ def test_render_returns_nothing_without_a_picture_mode(
     assert env.render() is None
     printed = capsys.readouterr().out
     assert ("Timestep 0/50" in printed) == (render_mode == "human")
+
+
+def test_human_mode_shows_the_starting_position_at_reset(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    cast_env(five_cast(), render_mode="human")  # reset, no step
+    assert "Timestep 0/50" in capsys.readouterr().out
