@@ -4,6 +4,7 @@
 # requirements-dev.lock pins those same versions plus the test tools.
 
 PYTHON ?= python3.11
+PORT   ?= 8000
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
@@ -23,7 +24,7 @@ test: venv
 	$(PY) -m pytest -q
 
 run: venv
-	$(VENV)/bin/amongus serve --host 127.0.0.1 --port 8000
+	$(VENV)/bin/amongus serve --host 127.0.0.1 --port $(PORT)
 
 demo: venv
 	$(PY) -m amongagents.demo

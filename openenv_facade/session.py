@@ -425,10 +425,13 @@ def check_servable(names: tuple[str, ...]) -> None:
     one, needs a model and an endpoint)."""
     problems = []
     for name in names:
+        if name not in registered_policies():
+            problems.append(f"{name!r} (unknown; registered: {', '.join(registered_policies())})")
+            continue
         try:
             make_policy(name).reset(seed=0)
-        except Exception as exc:
-            problems.append(f"{name!r} ({exc})")
+        except Exception as exc:  # e.g. llm: no model, key or endpoint (serve has no such flags)
+            problems.append(f"{name!r} (it needs options the server cannot give it: {exc})")
     if problems:
         raise ValueError(
             f"these policies cannot play the other seats in this server: {', '.join(problems)}"
