@@ -19,7 +19,10 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
+
+if TYPE_CHECKING:
+    from amongagents.config import GameConfig
 
 #: Subcommand registrars, in help order ("module:function", called with the subparsers).
 _SUBCOMMANDS: list[str] = [
@@ -193,7 +196,7 @@ def _parse_seats(items: Sequence[str], num_players: int) -> dict[int, str]:
     return seats
 
 
-def load_config(value: str) -> Any:
+def load_config(value: str) -> GameConfig:
     """A preset name, or a JSON file holding a config dict (or ``{"config": {...}}``)."""
     from amongagents.config import ConfigError, resolve_config
 

@@ -62,6 +62,7 @@ from amongagents.config import GameConfig, resolve_config
 from amongagents.game import Game, IllegalActionError, integer_seed
 from amongagents.records import Phase
 from amongus_marl import rendering
+from amongus_marl.agent_view import AgentView
 from amongus_marl.catalogue import ActionCatalogue
 from amongus_marl.observations import (
     VectorObserver,
@@ -71,7 +72,6 @@ from amongus_marl.observations import (
     text_observation,
     vector_size,
 )
-from amongus_marl.policies.base import AgentView
 from amongus_marl.rewards import RewardConfig
 
 OBS_MODES: Final[tuple[str, ...]] = ("vector", "text")

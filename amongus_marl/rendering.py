@@ -14,7 +14,6 @@ from PIL import Image, ImageDraw
 from amongagents.game import Game
 from amongagents.records import Phase
 from amongagents.skeld import MAP_SIZE, ROOM_LABELS, ROOM_POLYGONS, ROOMS
-from amongagents.text import observation_text
 
 RECENT_EVENTS: Final[int] = 6
 COLOR_RGB: Final[dict[str, tuple[int, int, int]]] = {
@@ -103,11 +102,11 @@ def render_rgb(game: Game) -> np.ndarray:
             if x > max(xs) - 20:
                 x, y = min(xs) + 5, y + DISC + GAP
     ratio = game.task_completion()
-    bar_color = (220, 30, 30) if game.winner == 1 else (40, 200, 60)
+    bar_color = (220, 30, 30) if game.winner.impostors_win else (40, 200, 60)
     draw.rectangle((10, 10, 210, 24), outline=(255, 255, 255))
     draw.rectangle((10, 10, 10 + int(200 * ratio), 24), fill=bar_color)
     draw.text((10, 28), phase_line(game), fill=(255, 255, 255))
     return np.asarray(image, dtype=np.uint8).copy()
 
 
-__all__ = ["observation_text", "render_ansi", "render_rgb"]
+__all__ = ["render_ansi", "render_rgb"]

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import copy
 import json
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Final
@@ -35,6 +36,7 @@ from amongagents.skeld import ROOMS
 from openenv_facade.models import (
     GameAction,
     GameObservation,
+    JsonRpcError,
     JsonRpcRequest,
     KillArguments,
     MonitorArguments,
@@ -48,6 +50,8 @@ from openenv_facade.models import (
 )
 from openenv_facade.registry import CapacityError, SessionRegistry, SessionSlot
 from openenv_facade.session import RequestError, SessionError
+
+log = logging.getLogger("openenv_facade.mcp")
 
 PROTOCOL_VERSION: Final[str] = "2025-06-18"
 SIMULATION_CONTROL: Final[frozenset[str]] = frozenset({"reset", "step", "state", "close"})
@@ -257,6 +261,11 @@ class McpDispatcher:
             result = method(request, slot)
         except RpcError as exc:
             return error_response(request.id, exc.code, exc.message, exc.data)
+        except Exception:  # a bug must not leak internals, nor become a bare HTTP 500
+            log.exception("error while handling JSON-RPC method %r", request.method)
+            return error_response(
+                request.id, INTERNAL_ERROR, "Internal error; the server log has details"
+            )
         return {"jsonrpc": "2.0", "id": request.id, "result": result}
 
     # -------------------------------------------------------------------------- methods
@@ -383,10 +392,8 @@ class McpDispatcher:
 
 
 def error_response(request_id: Any, code: int, message: str, data: Any = None) -> dict[str, Any]:
-    error: dict[str, Any] = {"code": code, "message": message}
-    if data is not None:
-        error["data"] = data
-    return {"jsonrpc": "2.0", "id": request_id, "error": error}
+    error = JsonRpcError(code=code, message=message, data=data)
+    return {"jsonrpc": "2.0", "id": request_id, "error": error.model_dump(exclude_none=True)}
 
 
 def _request_id(payload: Any) -> str | int | None:

@@ -24,25 +24,15 @@ except ``reward``, ``done`` and ``metadata``; ``reward`` and ``done`` travel bes
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Any, Final, Literal
+from typing import Any, Final, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, field_serializer, model_validator
 
-#: The moves a seat can make, as ``GameAction.type``.
-ACTION_TYPES: Final[tuple[str, ...]] = (
-    "move",
-    "vent",
-    "task",
-    "kill",
-    "report",
-    "call_meeting",
-    "talk",
-    "vote",
-    "monitor",
-)
 ActionType = Literal[
     "move", "vent", "task", "kill", "report", "call_meeting", "talk", "vote", "monitor"
 ]
+#: The moves a seat can make, as ``GameAction.type``.
+ACTION_TYPES: Final[tuple[str, ...]] = get_args(ActionType)
 Role = Literal["crewmate", "impostor"]
 PhaseName = Literal["not_started", "task", "discussion", "voting", "game_over"]
 

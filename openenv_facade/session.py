@@ -198,9 +198,7 @@ class SeatSession:
     def _resolve_config(self, config: str | Mapping[str, int] | None) -> GameConfig:
         try:
             resolved = resolve_config(DEFAULT_CONFIG if config is None else config)
-        except ConfigError as exc:
-            raise RequestError(f"invalid config: {exc}") from None
-        except TypeError as exc:
+        except (ConfigError, TypeError) as exc:
             raise RequestError(f"invalid config: {exc}") from None
         if resolved.max_timesteps > self.settings.max_timesteps:
             raise RequestError(

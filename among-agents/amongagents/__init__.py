@@ -1,7 +1,9 @@
 """amongagents: the rules engine of Among Us on the Skeld, after the 7vik LLM-deception sandbox.
 
-Pure and deterministic: no agents, no event loop, no prints, no files, no global RNG. Drive a
-``Game`` by asking ``current_seat`` and ``legal_actions()`` and calling ``step(action)``.
+Pure and deterministic: no agents, no event loop, no global RNG; the rules never print or touch
+files. Drive a ``Game`` by asking ``current_seat`` and ``legal_actions()`` and calling
+``step(action)``. Only what is asked for does I/O: ``replay.write_jsonl``/``read_jsonl`` read
+and write the log files they are given, and ``python -m amongagents.demo`` prints a game.
 """
 
 from amongagents.actions import Action, ActionKind

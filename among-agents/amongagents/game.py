@@ -103,6 +103,8 @@ class Game:
         self.votes: dict[int, int] = {}  # voter seat -> target seat, in voting order
         #: Seats in the order they died (killed or ejected); the dead set only ever grows.
         self.dead_seats: list[int] = []
+        #: Seats voted out, in order (the rest of ``dead_seats`` were killed).
+        self.ejected_seats: list[int] = []
         #: Bodies lying unreported anywhere on the map (a meeting call reports them all).
         self.unreported_bodies = 0
         self.winner = WinCode.ONGOING
@@ -502,6 +504,7 @@ class Game:
             ejected = self.players[leaders[0]]
             ejected.alive = False
             self.dead_seats.append(ejected.seat)
+            self.ejected_seats.append(ejected.seat)
             self.unreported_bodies += 1  # the ejected lie in Cafeteria, unreported
             text = f"{ejected.name} was voted out! Detailed vote info:{ballots!r}"
         else:

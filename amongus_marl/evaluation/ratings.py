@@ -30,9 +30,12 @@ import math
 import random
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from amongagents.records import WinCode
+
+if TYPE_CHECKING:
+    from amongus_marl.evaluation.runner import GameResult
 
 INITIAL_RATING: Final[float] = 1500.0
 K_FACTOR: Final[float] = 32.0
@@ -54,7 +57,7 @@ class Match:
     impostors_win: bool
 
     @classmethod
-    def from_result(cls, result: Any) -> Match:
+    def from_result(cls, result: GameResult) -> Match:
         """From a ``GameResult``."""
         return cls(
             tuple(result.impostor_policies),

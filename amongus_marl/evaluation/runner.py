@@ -37,7 +37,6 @@ OBS_MODES: Final[tuple[str, ...]] = ("vector", "text")
 SEED_STRIDE: Final[int] = 1 << 32
 #: A game that has not ended after this many actions is a policy bug (presets need ~100-400).
 MAX_ACTIONS_PER_GAME: Final[int] = 200_000
-VOTED_OUT: Final[str] = " was voted out!"
 
 PolicySpec = str | Policy
 
@@ -217,24 +216,14 @@ class GameRunner:
             winner=int(game.winner),
             timesteps=game.timestep,
             actions=actions,
-            kills=sum(1 for step in game.steps if step.action.startswith("KILL ")),
-            ejected=_ejected_seats(game),
+            kills=len(game.dead_seats) - len(game.ejected_seats),
+            ejected=tuple(game.ejected_seats),
             task_completion=game.task_completion(),
             impostor_seats=tuple(game.impostor_seats()),
             policies=names,
             log=_with_policies(game.event_log(), names) if self.keep_logs else None,
             fallbacks=fallbacks,
         )
-
-
-def _ejected_seats(game: Game) -> tuple[int, ...]:
-    index = {name: seat for seat, name in enumerate(game.names)}
-    ejected = []
-    for event in game.important_events:
-        text = event.get("action", "")
-        if event.get("player") == "all players" and VOTED_OUT in text:
-            ejected.append(index[text.split(VOTED_OUT, 1)[0]])
-    return tuple(ejected)
 
 
 def _with_policies(log: dict[str, Any], names: Sequence[str]) -> dict[str, Any]:

@@ -9,27 +9,18 @@ which exposes only what that seat may legitimately know (never hidden roles).
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
-import numpy as np
+from amongus_marl.agent_view import AgentView
 
-from amongagents.actions import Action
-from amongagents.game import Game
-
-
-@dataclass(frozen=True, slots=True)
-class AgentView:
-    """What one seat may see when choosing: its own player record, the legal actions, the
-    catalogue mask and table, and the game's public facts. ``game`` is present so that helper
-    code can read public state (map, names, config, timestep); a policy must not read other
-    players' hidden fields (roles, tasks) from it."""
-
-    seat: int
-    game: Game
-    legal: tuple[Action, ...]
-    mask: np.ndarray
-    table: dict[int, Action]  # catalogue index -> legal action
+__all__ = [
+    "AgentView",
+    "Policy",
+    "PolicyFactory",
+    "make_policy",
+    "register_policy",
+    "registered_policies",
+]
 
 
 @runtime_checkable

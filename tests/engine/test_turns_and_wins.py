@@ -167,6 +167,7 @@ def test_only_a_unique_maximum_is_ejected(votes: dict[int, int], ejected: int | 
     hold_meeting(game, votes)
     dead = [p.seat for p in game.players if not p.alive]
     assert dead == ([] if ejected is None else [ejected])
+    assert game.ejected_seats == dead  # the typed record of who was voted out
     ballots = [f"{game.names[v]} voted for {game.names[t]}" for v, t in votes.items()]
     outcome = (
         "No one was voted out." if ejected is None else f"{game.names[ejected]} was voted out!"

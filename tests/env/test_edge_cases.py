@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import copy
 import pickle
+import subprocess
+import sys
 from typing import Any
 
 import numpy as np
@@ -242,3 +244,16 @@ def test_a_dead_impostor_cannot_kill_now() -> None:
     alive_at, can_kill_now_at = 7 + 1, 7 + 2 + NUM_ROOMS + 6  # see VectorObserver's layout
     assert not env.game.players[0].alive and vector[alive_at] == 0.0
     assert vector[can_kill_now_at] == 0.0
+
+
+def test_the_environment_does_not_load_the_policies_or_their_http_client() -> None:
+    """The env builds AgentViews for policies but needs none of them (nor the LLM client)."""
+    probe = (
+        "import sys, amongus_marl; "
+        "print([m for m in sys.modules "
+        "if m == 'httpx' or m.startswith('amongus_marl.policies')])"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert out.stdout.strip() == "[]"

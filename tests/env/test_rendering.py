@@ -6,8 +6,11 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
+from amongagents import Game
+from amongagents.records import WinCode
 from amongagents.skeld import MAP_SIZE, ROOM_POLYGONS
-from amongus_marl.rendering import COLOR_RGB
+from amongus_marl.rendering import COLOR_RGB, render_rgb
+from tests.engine.helpers import config
 from tests.env.helpers import act, cast_env, five_cast, take
 
 WIDTH, HEIGHT = MAP_SIZE
@@ -95,3 +98,13 @@ def test_human_mode_shows_the_starting_position_at_reset(
 ) -> None:
     cast_env(five_cast(), render_mode="human")  # reset, no step
     assert "Timestep 0/50" in capsys.readouterr().out
+
+
+def test_the_task_bar_is_red_for_every_impostor_win() -> None:
+    """A time-limit win is the impostors' too (RULES §7), not only outnumbering the crew."""
+    game = Game(config("five_member", max_timesteps=1), seed=0)
+    while not game.is_over:
+        game.step(game.current_legal_actions[0])
+    assert game.winner is WinCode.TIME_LIMIT
+    bar_start = render_rgb(game)[17, 10]  # the bar's first column, filled whatever the ratio
+    assert tuple(bar_start) == (220, 30, 30)

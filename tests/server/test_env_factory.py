@@ -41,19 +41,19 @@ def test_two_factory_environments_do_not_interfere() -> None:
     expected_a, expected_b = trace(factory.make(config), 1), trace(factory.make(config), 2)
     a.reset(seed=1)
     b.reset(seed=2)
-    rng_a, rng_b = random.Random(1), random.Random(2)
-    seen_a = []
-    # interleave a's game with b's
-    while not a.game.is_over:  # type: ignore[union-attr]
-        agent = a.agent_selection
-        seen_a.append((agent, str(a.observe(agent)["observation"]), a.rewards[agent]))
-        legal = np.flatnonzero(a.action_mask(agent))
-        a.step(int(legal[rng_a.randrange(len(legal))]))
-        if not b.game.is_over:  # type: ignore[union-attr]
-            legal_b = np.flatnonzero(b.action_mask(b.agent_selection))
-            b.step(int(legal_b[rng_b.randrange(len(legal_b))]))
-    assert seen_a == expected_a[:-1]
-    assert expected_b  # b played independently
+    seen_a: list[tuple[str, str, float]] = []
+    seen_b: list[tuple[str, str, float]] = []
+    players = [(a, random.Random(1), seen_a), (b, random.Random(2), seen_b)]
+    # interleave the two games turn by turn until both are over
+    while any(not env.game.is_over for env, _, _ in players):  # type: ignore[union-attr]
+        for env, rng, out in players:
+            if env.game.is_over:  # type: ignore[union-attr]
+                continue
+            agent = env.agent_selection
+            out.append((agent, str(env.observe(agent)["observation"]), env.rewards[agent]))
+            legal = np.flatnonzero(env.action_mask(agent))
+            env.step(int(legal[rng.randrange(len(legal))]))
+    assert seen_a == expected_a[:-1] and seen_b == expected_b[:-1]
 
 
 def test_only_the_named_parts_are_shared() -> None:
