@@ -16,7 +16,16 @@ from typing import Any
 
 from pettingzoo import AECEnv
 
-from amongagents.replay import ReplayError, new_game_from_log, read_jsonl, write_jsonl
+from amongagents.replay import (
+    ReplayError,
+    check_logged_step,
+    check_monitor,
+    check_winner,
+    logged_action,
+    new_game_from_log,
+    read_jsonl,
+    write_jsonl,
+)
 
 __all__ = ["ReplayError", "read_jsonl", "replay_through_env", "save_jsonl"]
 
@@ -44,8 +53,9 @@ def replay_through_env(env: AECEnv, log: Mapping[str, Any]) -> AECEnv:
     seed stream, as any unseeded reset does.
 
     Raises ``ReplayError`` if the environment selects another agent than the log's acting seat,
-    if a monitor shows another room than the logged one, or if the game's result differs from
-    the log's ``winner``. Returns ``env``, standing where the log ends.
+    if a step's recorded phase, timestep or legal actions differ from the game's, if a monitor
+    shows another room than the logged one, or if the game's result differs from the log's
+    ``winner``. Returns ``env``, standing where the log ends.
     """
     raw = env.unwrapped
     env.reset()
@@ -58,21 +68,8 @@ def replay_through_env(env: AECEnv, log: Mapping[str, Any]) -> AECEnv:
                 f"step {index}: the log has {expected} acting, "
                 f"the environment selects {raw.agent_selection}"
             )
-        action = step["action"]
-        room = step.get("monitor_room")
-        # A room the game drew by chance is drawn again from the same seeded RNG; any other
-        # watched room is named, as a caller would name it.
-        if room is not None and not (seeded and step.get("monitor_by_chance")):
-            action = f"{action} {room}"
-        env.step(action)
-        game = raw.game
-        if room is not None and game.steps[-1].monitor_room != room:
-            raise ReplayError(
-                f"step {index}: the monitor showed {game.steps[-1].monitor_room}, the log {room}"
-            )
-    if "winner" in log and int(raw.game.winner) != int(log["winner"]):
-        raise ReplayError(
-            f"the log says winner {log['winner']}, "
-            f"the environment's game gives {int(raw.game.winner)}"
-        )
+        check_logged_step(raw.game, step, index)
+        env.step(logged_action(step, seeded=seeded))
+        check_monitor(raw.game, step, index)
+    check_winner(raw.game, log)
     return env

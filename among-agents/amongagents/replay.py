@@ -27,10 +27,8 @@ def replay(log: Mapping[str, Any], *, upto: int | None = None) -> Game:
     steps = log.get("steps", [])
     for index, step in enumerate(steps[:upto] if upto is not None else steps):
         apply_logged_step(game, step, index, seeded=log.get("seed") is not None)
-    if upto is None and "winner" in log and int(log["winner"]) != int(game.winner):
-        raise ReplayError(
-            f"the log says winner {log['winner']}, the replay gives {int(game.winner)}"
-        )
+    if upto is None:
+        check_winner(game, log)
     return game
 
 
@@ -62,9 +60,20 @@ def new_game_from_log(log: Mapping[str, Any]) -> Game:
 
 
 def apply_logged_step(game: Game, step: Mapping[str, Any], index: int, *, seeded: bool) -> None:
-    """Apply one logged step, checking what the log recorded before it (the acting seat, and
-    the phase, timestep and sorted legal actions where given) and any chance outcome. The
-    recorded prompt is left to the parity tests: its phase prose is the reference's."""
+    """Apply one logged step, checking it before (``check_logged_step``) and its chance outcome
+    after (``check_monitor``)."""
+    check_logged_step(game, step, index)
+    try:
+        game.step(logged_action(step, seeded=seeded))
+    except (IllegalActionError, GameOverError) as error:
+        raise ReplayError(f"step {index}: {error}") from None
+    check_monitor(game, step, index)
+
+
+def check_logged_step(game: Game, step: Mapping[str, Any], index: int) -> None:
+    """What the log recorded before the step: the acting seat, and the phase, timestep and
+    sorted legal actions where given. The recorded prompt is left to the parity tests: its
+    phase prose is the reference's."""
     if game.current_seat != step["player"]:
         raise ReplayError(
             f"step {index}: the log has seat {step['player']} acting, "
@@ -78,18 +87,32 @@ def apply_logged_step(game: Game, step: Mapping[str, Any], index: int, *, seeded
             f"step {index}: the log's legal actions {step['legal']!r} differ from the game's "
             f"{sorted(game.legal_action_strings())!r}"
         )
-    action = step["action"]
+
+
+def logged_action(step: Mapping[str, Any], *, seeded: bool) -> str:
+    """The action to play for a logged step. A monitor room the game drew by chance is drawn
+    again from the same seeded RNG; any other watched room is named, as a caller names it."""
+    action: str = step["action"]
     room = step.get("monitor_room")
-    by_chance = bool(step.get("monitor_by_chance")) and seeded
-    if room is not None and not by_chance:
+    if room is not None and not (seeded and step.get("monitor_by_chance")):
         action = f"{action} {room}"
-    try:
-        game.step(action)
-    except (IllegalActionError, GameOverError) as error:
-        raise ReplayError(f"step {index}: {error}") from None
+    return action
+
+
+def check_monitor(game: Game, step: Mapping[str, Any], index: int) -> None:
+    """The room the monitor showed in the step just played is the logged one."""
+    room = step.get("monitor_room")
     if room is not None and game.steps[-1].monitor_room != room:
         raise ReplayError(
             f"step {index}: the monitor showed {game.steps[-1].monitor_room}, the log {room}"
+        )
+
+
+def check_winner(game: Game, log: Mapping[str, Any]) -> None:
+    """The game ended as the log says (a log without ``winner`` says nothing)."""
+    if "winner" in log and int(log["winner"]) != int(game.winner):
+        raise ReplayError(
+            f"the log says winner {log['winner']}, the replay gives {int(game.winner)}"
         )
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from amongagents.replay import read_jsonl
+from amongagents.replay import ReplayError, read_jsonl
 from amongus_marl import env as make_env
 from amongus_marl.replay import replay_through_env, save_jsonl
 from tests.env.helpers import OBS_MODES, PRESET_NAMES, observations
@@ -88,3 +88,15 @@ def test_a_game_saved_midway_replays_to_the_same_point(tmp_path: Path) -> None:
     fresh = replay_through_env(make_env(config="five_member", obs_mode="text"), log)
     assert end_state(fresh) == end_state(env)
     assert fresh.unwrapped.legal_actions() == env.unwrapped.legal_actions()
+
+
+@pytest.mark.parametrize(("key", "change"), [("timestep", 1), ("phase", None)])
+def test_a_log_whose_steps_disagree_with_the_game_is_refused(key: str, change: int | None) -> None:
+    played = make_env(config="five_member")
+    played.reset(seed=5)
+    play_random_strings(played, 5)
+    log = played.unwrapped.event_log()
+    step = log["steps"][3]
+    step[key] = step[key] + change if change is not None else "nonsense"
+    with pytest.raises(ReplayError, match=f"step 3: the log has {key}"):
+        replay_through_env(make_env(config="five_member"), log)
