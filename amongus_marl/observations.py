@@ -238,18 +238,19 @@ class VectorObserver:
             row[SEEN_TASKS] = min(1.0, row[SEEN_TASKS] + 0.25)
 
     def _fold_monitor(self, readout: MonitorReadout) -> None:
-        now = readout.clock.timestep if readout.clock is not None else self.game.timestep
-        for seat, description in readout.entries:
-            row = self._evidence[seat]
-            if not description.startswith("leave "):
-                self._seen_in(seat, ROOM_INDEX[readout.room], now)
-            if description.startswith("KILL "):
+        now = readout.clock.timestep
+        for entry in readout.entries:
+            row = self._evidence[entry.seat]
+            if entry.leaving:
+                continue
+            self._seen_in(entry.seat, ROOM_INDEX[readout.room], now)
+            kind = entry.action.kind if entry.action is not None else None
+            if kind is ActionKind.KILL:
                 row[SEEN_KILL] = 1.0
-                victim = self.game.names.index(description[len("KILL ") :])
-                self._evidence[victim, KNOWN_DEAD] = 1.0
-            elif description.startswith("VENT "):
+                self._evidence[entry.action.target, KNOWN_DEAD] = 1.0  # type: ignore[union-attr]
+            elif kind is ActionKind.VENT:
                 row[SEEN_VENT] = 1.0
-            elif description.startswith("COMPLETE FAKE TASK"):
+            elif kind is ActionKind.COMPLETE_FAKE_TASK:
                 row[SEEN_FAKE] = 1.0
 
     # -- rendering ------------------------------------------------------------------------

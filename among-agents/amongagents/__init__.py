@@ -21,6 +21,7 @@ from amongagents.players import CREWMATE, IMPOSTOR, Player, PlayerSetup, Task
 from amongagents.records import (
     Clock,
     LocationInfo,
+    MonitorEntry,
     MonitorReadout,
     OwnAction,
     Phase,
@@ -45,6 +46,7 @@ __all__ = [
     "GameOverError",
     "IllegalActionError",
     "LocationInfo",
+    "MonitorEntry",
     "MonitorReadout",
     "OwnAction",
     "Phase",

@@ -35,6 +35,7 @@ from amongagents.records import (
     WIN_REASONS,
     Clock,
     LocationInfo,
+    MonitorEntry,
     MonitorReadout,
     OwnAction,
     Phase,
@@ -421,22 +422,22 @@ class Game:
         living, _ = self.occupants(room)
         if not living:
             return MonitorReadout(room, (), self.clock)
-        entries: list[tuple[int, str]] = []
+        entries: list[MonitorEntry] = []
         for q in self.players:
             record = q.last_action
             if q.alive and q.location == room:
                 if record is None:
-                    entries.append((q.seat, IDLE_CAMERA_TEXT))
+                    entries.append(MonitorEntry(q.seat, IDLE_CAMERA_TEXT, None))
                 elif record.kind is ActionKind.MOVE:
-                    entries.append((q.seat, f"enter {record.room}"))
+                    entries.append(MonitorEntry(q.seat, f"enter {record.room}", record))
                 else:
-                    entries.append((q.seat, record.text))
+                    entries.append(MonitorEntry(q.seat, record.text, record))
             elif (
                 record is not None
                 and record.kind is ActionKind.MOVE
                 and _move_origin(record) == room
             ):
-                entries.append((q.seat, f"leave {room}"))
+                entries.append(MonitorEntry(q.seat, f"leave {room}", record, leaving=True))
         return MonitorReadout(room, tuple(entries), self.clock)
 
     def _complete_task(self, p: Player, action: Action) -> None:

@@ -66,12 +66,21 @@ class SeenAction(NamedTuple):
     room: str  # where the actor stood when acting (a mover's origin)
 
 
+class MonitorEntry(NamedTuple):
+    """One seat on the camera: the words the monitor shows, and the action behind them."""
+
+    seat: int
+    text: str  # as the reference shows it: "enter Admin", "leave Admin", an action's text
+    action: Action | None  # the seat's last action (None: it has not acted yet)
+    leaving: bool = False  # seen walking out of the watched room
+
+
 class MonitorReadout(NamedTuple):
     """What the Security monitor showed: per listed seat, what the camera saw it do."""
 
     room: str
-    entries: tuple[tuple[int, str], ...]  # (seat, description); empty means no one was there
-    clock: Clock | None = None  # when the monitor was watched
+    entries: tuple[MonitorEntry, ...]  # empty means no one was there
+    clock: Clock  # when the monitor was watched
 
 
 Observation = SeenAction | MonitorReadout

@@ -87,7 +87,7 @@ def observation_text(observation: Observation, names: Sequence[str]) -> str:
 
 def monitor_text(readout: MonitorReadout, names: Sequence[str]) -> str:
     if readout.entries:
-        body = "".join(f"({names[seat]}): {desc}, " for seat, desc in readout.entries)
+        body = "".join(f"({names[entry.seat]}): {entry.text}, " for entry in readout.entries)
     else:
         body = "No one here"
     return f"Monitor Record: {{Location: {readout.room}, Observation: {{{body}}}}}"

@@ -171,9 +171,7 @@ class _SeatMemory:
         self.monitor_turns = 0
 
     # -- folding records ----------------------------------------------------------------
-    def fold(
-        self, player: Player, speech: dict[str, tuple[str, int]], names: tuple[str, ...]
-    ) -> None:
+    def fold(self, player: Player, speech: dict[str, tuple[str, int]]) -> None:
         observations = player.observations
         end = len(observations)
         if end == self.cursor:
@@ -182,7 +180,7 @@ class _SeatMemory:
             if isinstance(record, SeenAction):
                 self._seen(record, speech)
             else:
-                self._monitor(record, names)
+                self._monitor(record)
         self.cursor = end
 
     def _seen(self, record: SeenAction, speech: dict[str, tuple[str, int]]) -> None:
@@ -229,18 +227,21 @@ class _SeatMemory:
             if actor not in vouchers:
                 vouchers.append(actor)
 
-    def _monitor(self, readout: MonitorReadout, names: tuple[str, ...]) -> None:
-        # The camera shows raw action text, fake tasks included.
-        for seat, description in readout.entries:
-            if description.startswith("KILL "):
-                self.killers.add(seat)
-                self.dead.add(names.index(description[len("KILL ") :]))
+    def _monitor(self, readout: MonitorReadout) -> None:
+        # The camera shows the actions as they are, fake tasks included.
+        for entry in readout.entries:
+            action = entry.action
+            if action is None or entry.leaving:
+                continue
+            if action.kind is ActionKind.KILL:
+                self.killers.add(entry.seat)
+                self.dead.add(action.target)  # type: ignore[arg-type]
                 self.unreported = True
-            elif description.startswith("VENT "):
-                self.venters.add(seat)
+            elif action.kind is ActionKind.VENT:
+                self.venters.add(entry.seat)
                 self.unreported = True
-            elif description.startswith("COMPLETE FAKE TASK"):
-                self.fakers.add(seat)
+            elif action.kind is ActionKind.COMPLETE_FAKE_TASK:
+                self.fakers.add(entry.seat)
                 self.unreported = True
 
     # -- meetings -----------------------------------------------------------------------
@@ -329,7 +330,7 @@ class HeuristicPolicy:
             team = frozenset(game.impostor_seats()) if me.is_impostor else frozenset()
             memory = _SeatMemory(seat, team, self._game_seed * 64 + seat, self.tuning)
             self._memory[seat] = memory
-        memory.fold(me, self._speech, game.names)
+        memory.fold(me, self._speech)
         if game.phase is Phase.TASK:
             memory.close_meeting()
             if memory.team:

@@ -516,7 +516,7 @@ def test_the_idle_camera_text_describes_a_player_who_has_not_acted() -> None:
     # through play; read the camera directly at the start.
     game = five()
     readout = game._monitor_readout("Cafeteria")
-    assert [desc for _, desc in readout.entries] == ["stand quietly and do nothing"] * 5
+    assert [entry.text for entry in readout.entries] == ["stand quietly and do nothing"] * 5
 
 
 def test_the_monitor_readout_goes_to_the_viewer_only() -> None:
