@@ -13,6 +13,7 @@ import uuid
 from collections.abc import Iterator
 from typing import Any, Literal
 
+from openenv_facade.models import ErrorCode
 from openenv_facade.session import SeatSession
 from openenv_facade.settings import ServerSettings
 
@@ -30,7 +31,7 @@ class CapacityError(Exception):
 
     def data(self) -> dict[str, Any]:
         return {
-            "code": "CAPACITY_REACHED",
+            "code": ErrorCode.CAPACITY_REACHED,
             "active_sessions": self.active,
             "max_sessions": self.maximum,
         }

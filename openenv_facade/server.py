@@ -321,7 +321,7 @@ class BodyLimit:
             {
                 "detail": {
                     "message": f"request body exceeds this server's limit of {self.limit} bytes",
-                    "code": "VALIDATION_ERROR",
+                    "code": ErrorCode.VALIDATION_ERROR,
                 }
             }
         ).encode()
@@ -371,7 +371,8 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
         slot = registry.get(session_id, "http")
         if slot is None:
             raise HTTPException(
-                404, {"message": f"unknown session_id {session_id!r}", "code": "SESSION_ERROR"}
+                404,
+                {"message": f"unknown session_id {session_id!r}", "code": ErrorCode.SESSION_ERROR},
             )
         slot.touch()
         return slot
@@ -380,7 +381,7 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
         try:
             observation = call()
         except SessionError as exc:
-            status = 400 if exc.code == "VALIDATION_ERROR" else 409
+            status = 400 if exc.code is ErrorCode.VALIDATION_ERROR else 409
             raise HTTPException(status, {"message": str(exc), "code": exc.code}) from None
         return Response(observation_json(observation), media_type="application/json")
 
@@ -422,7 +423,7 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
                     "message": "HTTP /step needs a session_id: HTTP keeps no game between "
                     "requests. Play over the /ws WebSocket, or create an HTTP session with the "
                     "openenv/session/create JSON-RPC method on /mcp.",
-                    "code": "SESSION_ERROR",
+                    "code": ErrorCode.SESSION_ERROR,
                 },
             )
         slot = http_session(request.session_id)

@@ -38,6 +38,7 @@ from amongus_marl.policies import Policy, make_policy, registered_policies
 from openenv_facade.actions import legal_game_actions, resolve
 from openenv_facade.env_factory import ENV_FACTORY
 from openenv_facade.models import (
+    ErrorCode,
     GameAction,
     GameObservation,
     GameState,
@@ -60,7 +61,7 @@ _POLICY_SEED_SALT: Final[int] = 0x5EED_0F_9A3E
 class SessionError(Exception):
     """A request this session cannot serve; ``code`` is the wire's error code."""
 
-    def __init__(self, message: str, code: str = "EXECUTION_ERROR") -> None:
+    def __init__(self, message: str, code: ErrorCode = ErrorCode.EXECUTION_ERROR) -> None:
         super().__init__(message)
         self.code = code
 
@@ -69,7 +70,7 @@ class RequestError(SessionError):
     """Invalid reset arguments (bad config, unknown policy, seat out of range, ...)."""
 
     def __init__(self, message: str) -> None:
-        super().__init__(message, "VALIDATION_ERROR")
+        super().__init__(message, ErrorCode.VALIDATION_ERROR)
 
 
 class LastSight(NamedTuple):
