@@ -403,8 +403,9 @@ def add_ratings_command(subparsers: Any) -> None:
     ratings = subparsers.add_parser(
         "ratings",
         help="Deception/Detection Elo from game logs written by `amongus play --log-dir`",
-        description="Read every *.jsonl / *.jsonl.gz game log in LOGDIR (or one log file) and "
-        "print the policies' Deception and Detection Elo; write the chart.",
+        description="Read the game logs in LOGDIR (its games.jsonl[.gz] from `amongus play` when "
+        "there is one, else every *.jsonl / *.jsonl.gz file) or one log file, print the "
+        "policies' Deception and Detection Elo, and write the chart.",
     )
     ratings.add_argument(
         "logs", type=Path, metavar="LOGDIR", help="a log directory or a JSONL log file"

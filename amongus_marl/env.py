@@ -196,8 +196,6 @@ class raw_env(AECEnv):  # noqa: N801 - PettingZoo's naming convention for the ba
         self.game = Game(self.game_config, seed=source.getrandbits(63), scenario=scenario)
         self._seed_source = source
         self._begin_episode()
-        if self.render_mode == "human":  # the starting position too, not only after moves
-            self.render()
 
     def reset_from_game(self, game: Game) -> None:
         """Adopt an engine game (e.g. one rebuilt from a log) as the current episode."""
@@ -230,6 +228,8 @@ class raw_env(AECEnv):  # noqa: N801 - PettingZoo's naming convention for the ba
             self._finish()
             self._accumulate_rewards()
         self._refresh_info_mask()
+        if self.render_mode == "human":  # the starting position too (replays' included)
+            self.render()
 
     # ------------------------------------------------------------------ acting
     def step(self, action: int | np.integer | str | Action | None) -> None:

@@ -307,7 +307,7 @@ class VectorObserver:
                 row[LAST_SEEN_ROOM : LAST_SEEN_ROOM + NUM_ROOMS] = 0.0
                 row[LAST_SEEN_ROOM + room] = 1.0
                 row[LAST_SEEN_TIME] = seen_at
-        if self.game.phase is Phase.MEETING and self._me.alive:
+        if self.game.phase is Phase.MEETING and self._me.alive and not self.game.is_over:
             self._mark_absent_dead(info, rows)
         return vector
 
@@ -346,12 +346,13 @@ class VectorObserver:
         for other, dead in zip(info.occupants, info.dead, strict=True):
             if not dead and other != seat:
                 self._seen_in(other, room, timestep)
-        if not in_task_phase and self._me.alive:
+        if not in_task_phase and self._me.alive and not game.is_over:
             self._mark_absent_dead(info, self._evidence)
 
     def _mark_absent_dead(self, info: LocationInfo, rows: np.ndarray) -> None:
         """A meeting gathers every living player in the Cafeteria: whoever is missing from it is
-        dead, and everyone there knows it (the seat's own message shows it, as the roll call)."""
+        dead, and everyone there knows it (the seat's own message shows it, as the roll call).
+        Only for a meeting being held: a game that ends with the call never gathers anyone."""
         living = {other for other, dead in zip(info.occupants, info.dead, strict=True) if not dead}
         for other in range(self.n):
             if other not in living:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from typing import Any
@@ -33,7 +34,7 @@ class RewardConfig:
         # the end of a game, half-way through settling it.
         for f in fields(self):
             value = getattr(self, f.name)
-            if isinstance(value, bool) or not isinstance(value, (int, float)):
+            if isinstance(value, bool) or not isinstance(value, numbers.Real):
                 raise ValueError(f"reward setting {f.name!r} must be a number, got {value!r}")
             if not math.isfinite(value):
                 raise ValueError(f"reward setting {f.name!r} must be finite, got {value!r}")

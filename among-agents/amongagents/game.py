@@ -429,7 +429,7 @@ class Game:
                 if record is None:
                     entries.append(MonitorEntry(q.seat, IDLE_CAMERA_TEXT, None))
                 elif record.kind is ActionKind.MOVE:
-                    entries.append(MonitorEntry(q.seat, f"enter {record.room}", record))
+                    entries.append(MonitorEntry(q.seat, f"enter {record.room}", None))
                 else:
                     entries.append(MonitorEntry(q.seat, record.text, record))
             elif (
@@ -437,7 +437,7 @@ class Game:
                 and record.kind is ActionKind.MOVE
                 and _move_origin(record) == room
             ):
-                entries.append(MonitorEntry(q.seat, f"leave {room}", record, leaving=True))
+                entries.append(MonitorEntry(q.seat, f"leave {room}", None, leaving=True))
         return MonitorReadout(room, tuple(entries), self.clock)
 
     def _complete_task(self, p: Player, action: Action) -> None:

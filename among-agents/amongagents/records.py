@@ -67,11 +67,13 @@ class SeenAction(NamedTuple):
 
 
 class MonitorEntry(NamedTuple):
-    """One seat on the camera: the words the monitor shows, and the action behind them."""
+    """One seat on the camera: the words the monitor shows, and the action they show."""
 
     seat: int
     text: str  # as the reference shows it: "enter Admin", "leave Admin", an action's text
-    action: Action | None  # the seat's last action (None: it has not acted yet)
+    #: The action when the camera shows it as it is (its text is ``text``); None for a move,
+    #: which shows only as "enter"/"leave" the watched room, and for a seat yet to act.
+    action: Action | None
     leaving: bool = False  # seen walking out of the watched room
 
 

@@ -259,9 +259,18 @@ def _init_worker(job: _Job) -> None:
     _worker_runner = job.runner()
 
 
-def _play_chunk(chunk: Sequence[tuple[int, int]]) -> list[GameResult]:
+def _play_chunk(
+    chunk: Sequence[tuple[int, int]],
+) -> tuple[list[GameResult], BaseException | None]:
+    """The chunk's games, and the error that stopped it early (its finished games are kept)."""
     assert _worker_runner is not None, "the worker was not initialised"
-    return [_worker_runner.play(index, seed) for index, seed in chunk]
+    results: list[GameResult] = []
+    for index, seed in chunk:
+        try:
+            results.append(_worker_runner.play(index, seed))
+        except Exception as error:
+            return results, error
+    return results, None
 
 
 def default_workers() -> int:
@@ -298,8 +307,10 @@ def iter_games(
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
     with context.Pool(workers, initializer=_init_worker, initargs=(job,)) as pool:
-        for chunk_results in pool.imap_unordered(_play_chunk, chunks):
+        for chunk_results, error in pool.imap_unordered(_play_chunk, chunks):
             yield from chunk_results
+            if error is not None:  # after the games finished before it, as with one worker
+                raise error
 
 
 def run_games(

@@ -311,6 +311,16 @@ class HeuristicPolicy:
         self._idx = _Indices(2)
         self._speech: dict[str, tuple[str, int]] = {}
 
+    # Games are not pickled (nor are weak references): a copy starts afresh, as after reset.
+    def __getstate__(self) -> dict[str, Any]:
+        state = {name: getattr(self, name) for name in vars(self)}
+        state.update(_games=None, _game=None, _memory={})
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        vars(self).update(state)
+        self._games = weakref.WeakKeyDictionary()
+
     def reset(self, seed: int | None = None) -> None:
         self._games.clear()
         self._game = None

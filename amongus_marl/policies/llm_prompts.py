@@ -280,8 +280,14 @@ def _strip_fences(text: str) -> str:
 
 
 def _strip_decoration(text: str) -> str:
-    # Quotes go only in pairs (``_unquote``): a spoken message may end with one.
-    return _unquote(_strip_fences(text).strip(_DECORATION_BUT_QUOTES))
+    return _undecorate(_strip_fences(text))
+
+
+def _undecorate(text: str) -> str:
+    """Markdown around an answer comes off: wrappers (quotes, ``**``, backticks) only in pairs,
+    as a spoken message may end with one of its own, and leading marks (``#``, ``>``, ``-``)."""
+    text = _unquote(text.strip())
+    return _unquote(text.lstrip(_DECORATION_BUT_QUOTES).rstrip(" \t\r\n:"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -318,9 +324,7 @@ def _first_line(text: str) -> str:
 
 
 def _clean_action_text(text: str) -> str:
-    # Quotes are removed only in pairs: a quotation closing a spoken message keeps its quote.
-    text = _ACTION_LABEL.sub("", _unquote(text.strip(_DECORATION_BUT_QUOTES)))
-    return _unquote(text)
+    return _undecorate(_ACTION_LABEL.sub("", _undecorate(text)))
 
 
 def match_action(
@@ -369,13 +373,39 @@ def _mentioned_before(prefix: str, candidates: Sequence[str]) -> bool:
     return any(f" {normalize(c)} " in padded for c in candidates)
 
 
+_WRAPPERS: Final[dict[str, str]] = {
+    '"': '"',
+    "'": "'",
+    "\u201c": "\u201d",
+    "\u2018": "\u2019",
+    "`": "`",
+    "*": "*",
+    "_": "_",
+}
+
+
 def _unquote(message: str) -> str:
-    """The message without the quotes or emphasis wrapped around all of it (quotes inside it,
-    such as a closing quote of a quotation at its end, stay)."""
-    message = message.strip().strip("*_`").strip()
-    pairs = {'"': '"', "'": "'", "\u201c": "\u201d", "\u2018": "\u2019", "`": "`"}
-    while len(message) >= 2 and pairs.get(message[0]) == message[-1]:
-        message = message[1:-1].strip()
+    """The message without the quotes or emphasis wrapped around all of it. A mark is removed
+    only with its partner, and only when neither appears inside: ``"Red vented," I said. "Trust
+    me."`` is two quotations and stays whole, and so does a quotation that closes a message."""
+    message = message.strip()
+    while len(message) >= 2:
+        opening = message[0]
+        closing = _WRAPPERS.get(opening)
+        if closing is None:
+            break
+        run = len(message) - len(message.lstrip(opening))  # **bold** has runs of two
+        if opening != closing:
+            run = 1
+        inner = message[run:-run]
+        if (
+            len(message) < 2 * run
+            or message[-run:] != closing * run
+            or opening in inner
+            or closing in inner
+        ):
+            break
+        message = inner.strip()
     return message
 
 

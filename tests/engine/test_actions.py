@@ -459,6 +459,18 @@ def test_the_monitor_shows_raw_actions_of_those_inside_and_who_left() -> None:
     assert not game.steps[-1].monitor_by_chance
 
 
+def test_a_readout_carries_no_more_than_the_camera_shows() -> None:
+    """A mover shows only as entering or leaving the watched room: where it came from or went
+    is not in the record; an action shown as it is comes with it."""
+    game = monitor_game()
+    play(game, "VIEW MONITOR Admin")
+    readout = game.players[0].observations[-1]
+    assert isinstance(readout, MonitorReadout)
+    shown = [(e.seat, e.text, e.action, e.leaving) for e in readout.entries]
+    assert shown[0] == (1, "leave Admin", None, True)
+    assert shown[1][1:3] == ("COMPLETE FAKE TASK - Fix Wiring", game.players[2].last_action)
+
+
 def test_the_monitor_shows_entering_players() -> None:
     game = monitor_game()
     play(game, "VIEW MONITOR Cafeteria")
@@ -466,6 +478,9 @@ def test_the_monitor_shows_entering_players() -> None:
         "Monitor Record: {Location: Cafeteria, Observation: {"
         "(Player 2: blue): enter Cafeteria, (Player 4: pink): enter Cafeteria, }}"
     )
+    readout = game.players[0].observations[-1]
+    assert isinstance(readout, MonitorReadout)
+    assert [e.action for e in readout.entries] == [None, None]  # not where they came from
 
 
 def test_the_monitor_shows_no_one_in_an_empty_room_even_if_people_left_it() -> None:

@@ -18,7 +18,14 @@ from amongagents import actions as act
 from amongagents.config import GameConfig
 from amongagents.game import IllegalActionError
 from amongus_marl.catalogue import NUM_ROOMS
-from amongus_marl.observations import KNOWN_DEAD, OWN_FIXED, PLAYER_FEATURES
+from amongus_marl.observations import (
+    KNOWN_DEAD,
+    OWN_FIXED,
+    PLAYER_FEATURES,
+    VectorObserver,
+    speech_table,
+)
+from amongus_marl.policies import HeuristicPolicy
 from tests.engine.helpers import config
 from tests.env.helpers import cast_env, five_cast, snapshot
 
@@ -133,13 +140,37 @@ def test_a_copied_environment_observes_what_the_original_observes(how: str) -> N
         )
 
 
-def test_an_impostor_knows_its_victim_is_dead_without_seeing_the_body() -> None:
+def test_an_impostor_knows_its_victim_is_dead_from_its_own_kill() -> None:
+    """Folded from the killer's own action history alone: no message shows it the body (the
+    killer is not told of its own action, and no location message is read here)."""
     env = cast_env(five_cast())
     game = env.game
+    killer = VectorObserver(game, 0, speech_table(game))
     env.step(f"KILL {game.names[1]}")  # red kills blue in Cafeteria
-    env.step("CALL MEETING using the emergency button at Cafeteria")  # green reports at once
-    rows = env.observe("player_0")["observation"][5 + OWN_FIXED :].reshape(5, PLAYER_FEATURES)
-    assert not game.players[1].alive and rows[1, KNOWN_DEAD] == 1.0
+    killer._fold()  # the records only; vector() would also read the room, body included
+    assert not game.players[1].alive and killer._evidence[1, KNOWN_DEAD] == 1.0
+
+
+def test_known_dead_is_only_ever_set_for_the_dead() -> None:
+    """Every way a seat learns of a death (a kill seen, a body, its own kill, the monitor, a
+    meeting's roll call) names someone really dead, to the last observation of the game."""
+    for seed in range(60):
+        env = amongus_marl.raw_env(config="seven_member")
+        env.reset(seed=seed)
+        policy = HeuristicPolicy(seed=seed)
+        while True:
+            game = env.game
+            for agent in env.agents:
+                seat = env.agent_name_mapping[agent]
+                if not game.players[seat].alive:
+                    continue
+                n = game.config.num_players
+                rows = env.observe(agent)["observation"][n + OWN_FIXED :].reshape(n, -1)
+                flagged = {s for s in range(n) if rows[s, KNOWN_DEAD] == 1.0}
+                assert flagged <= set(game.dead_seats), (seed, game.timestep, agent)
+            if game.is_over:
+                break
+            env.step(policy.act(None, {}, env.agent_view()))
 
 
 @pytest.mark.parametrize("weights", [{"win": "1"}, {"loss": float("nan")}, {"kill": float("inf")}])
@@ -148,6 +179,11 @@ def test_a_bad_reward_setting_is_refused_when_built(weights: dict[str, Any]) -> 
         amongus_marl.RewardConfig(**weights)
     with pytest.raises(ValueError, match="reward setting"):
         amongus_marl.raw_env(rewards=weights)
+
+
+def test_numpy_numbers_are_reward_settings_too() -> None:
+    weights = amongus_marl.RewardConfig(kill=np.float32(0.5), win=np.int64(2))
+    assert (weights.kill, weights.win) == (0.5, 2)
 
 
 def test_an_info_from_last_is_not_changed_by_later_steps() -> None:

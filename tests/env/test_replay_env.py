@@ -10,6 +10,7 @@ import pytest
 
 from amongagents.replay import ReplayError, read_jsonl
 from amongus_marl import env as make_env
+from amongus_marl.rendering import render_ansi
 from amongus_marl.replay import replay_through_env, save_jsonl
 from tests.env.helpers import OBS_MODES, PRESET_NAMES, observations
 
@@ -100,3 +101,14 @@ def test_a_log_whose_steps_disagree_with_the_game_is_refused(key: str, change: i
     step[key] = step[key] + change if change is not None else "nonsense"
     with pytest.raises(ReplayError, match=f"step 3: the log has {key}"):
         replay_through_env(make_env(config="five_member"), log)
+
+
+def test_a_replay_in_human_mode_ends_its_output_with_the_replayed_games_start(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    played = make_env(config="five_member")
+    played.reset(seed=9)
+    log = played.unwrapped.event_log()  # no step yet: the log is the start
+    replayed = replay_through_env(make_env(config="five_member", render_mode="human"), log)
+    printed = capsys.readouterr().out
+    assert printed.rstrip().endswith(render_ansi(replayed.unwrapped.game).rstrip())

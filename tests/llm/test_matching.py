@@ -133,6 +133,14 @@ MATCHES = [
     ("SPEAK: I said 'hi'", DISCUSSION, "SPEAK: I said 'hi'", "speak"),
     ('"SPEAK: hi"', DISCUSSION, "SPEAK: hi", "speak"),
     ("SPEAK: \u201cI was in Admin\u201d", DISCUSSION, "SPEAK: I was in Admin", "speak"),
+    (
+        'SPEAK: "Red vented," I said. "Trust me."',  # two quotations, not one wrapped message
+        DISCUSSION,
+        'SPEAK: "Red vented," I said. "Trust me."',
+        "speak",
+    ),
+    ("SPEAK: *sigh* I was in Admin *", DISCUSSION, "SPEAK: *sigh* I was in Admin *", "speak"),
+    ("SPEAK: *emphasis*", DISCUSSION, "SPEAK: emphasis", "speak"),
 ]
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pickle
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -81,3 +83,21 @@ def test_one_policy_shared_by_interleaved_games_plays_each_as_if_alone() -> None
             if not env.game.is_over:
                 _heuristic_turn(env, policy)
     assert [env.game.event_log() for env in envs] == one_after_the_other
+
+
+def test_a_heuristic_policy_pickles_and_its_copy_plays_like_a_fresh_one() -> None:
+    """Worker processes and checkpoints copy policies; games in progress are not copied."""
+    played = HeuristicPolicy(seed=3)
+    env = raw_env(config="five_member")
+    env.reset(seed=1)
+    _heuristic_turn(env, played)  # it now remembers a game
+    copy = pickle.loads(pickle.dumps(played))
+    copy.reset(seed=3)
+    fresh = HeuristicPolicy(seed=3)
+    games = []
+    for policy in (copy, fresh):
+        env.reset(seed=2)
+        while not env.game.is_over:
+            _heuristic_turn(env, policy)
+        games.append(env.game.event_log())
+    assert games[0] == games[1]

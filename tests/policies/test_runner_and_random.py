@@ -8,8 +8,9 @@ import pytest
 from amongagents.replay import replay
 from amongus_marl import raw_env
 from amongus_marl.evaluation import GameRunner, Lineup, run_games
-from amongus_marl.evaluation.runner import game_seed
+from amongus_marl.evaluation.runner import game_seed, iter_games
 from amongus_marl.policies import RandomPolicy, make_policy
+from amongus_marl.policies import base as policy_registry
 
 
 def play_random_game(policy: RandomPolicy, seed: int) -> list[int]:
@@ -130,3 +131,38 @@ def test_one_name_means_one_policy_in_a_lineup() -> None:
     ):
         with pytest.raises(ValueError, match="both named 'random'"):
             lineup()
+
+
+class _GivesUpAfterFiveGames(RandomPolicy):
+    """Plays five games per process, then fails at reset (as an endpoint that went away)."""
+
+    name = "gives_up"
+
+    def __init__(self, seed: int | None = None) -> None:
+        super().__init__(seed)
+        self.resets = 0
+
+    def reset(self, seed: int | None = None) -> None:
+        self.resets += 1
+        if self.resets > 5:
+            raise RuntimeError("the endpoint went away")
+        super().reset(seed)
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_games_finished_before_a_failure_are_yielded_before_it(
+    workers: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(policy_registry._REGISTRY, "gives_up", _GivesUpAfterFiveGames)
+    finished = []
+    with pytest.raises(RuntimeError, match="went away"):
+        for result in iter_games(
+            "five_member",
+            Lineup("gives_up", "random"),
+            40,
+            workers=workers,
+            chunk_size=10,
+        ):
+            finished.append(result)
+    # each process (forked with the registration) finished five games before failing
+    assert len(finished) >= 5
