@@ -16,6 +16,7 @@ from typing import Any
 
 from pettingzoo import AECEnv
 
+from amongagents.game import IllegalActionError
 from amongagents.replay import (
     ReplayError,
     check_logged_step,
@@ -58,7 +59,12 @@ def replay_through_env(env: AECEnv, log: Mapping[str, Any]) -> AECEnv:
     ``winner``. Returns ``env``, standing where the log ends.
     """
     raw = env.unwrapped
-    env.reset()
+    # The reset is for the wrappers' sake: its throwaway game is not shown in human mode.
+    render_mode, raw.render_mode = raw.render_mode, None
+    try:
+        env.reset()
+    finally:
+        raw.render_mode = render_mode
     raw.reset_from_game(new_game_from_log(log))
     seeded = log.get("seed") is not None
     for index, step in enumerate(log.get("steps", [])):
@@ -69,7 +75,12 @@ def replay_through_env(env: AECEnv, log: Mapping[str, Any]) -> AECEnv:
                 f"the environment selects {raw.agent_selection}"
             )
         check_logged_step(raw.game, step, index)
-        env.step(logged_action(step, seeded=seeded))
+        action = logged_action(step, seeded=seeded)
+        try:  # refused here, not penalised by an env in illegal_action="penalize" mode
+            raw.game.resolve(action)
+        except IllegalActionError as error:
+            raise ReplayError(f"step {index}: {error}") from None
+        env.step(action)
         check_monitor(raw.game, step, index)
     check_winner(raw.game, log)
     return env

@@ -35,9 +35,12 @@ class RewardConfig:
         for f in fields(self):
             value = getattr(self, f.name)
             if isinstance(value, bool) or not isinstance(value, numbers.Real):
-                raise ValueError(f"reward setting {f.name!r} must be a number, got {value!r}")
+                raise ValueError(
+                    f"reward setting {f.name!r} must be a real number (int or float), got {value!r}"
+                )
             if not math.isfinite(value):
                 raise ValueError(f"reward setting {f.name!r} must be finite, got {value!r}")
+            object.__setattr__(self, f.name, float(value))  # rewards are plain floats
 
     @classmethod
     def from_any(cls, value: RewardConfig | Mapping[str, Any] | None) -> RewardConfig:

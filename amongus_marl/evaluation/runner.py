@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import traceback
 import zlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -269,6 +270,8 @@ def _play_chunk(
         try:
             results.append(_worker_runner.play(index, seed))
         except Exception as error:
+            # The traceback does not cross the process boundary: keep it as a note.
+            error.add_note(f"in a worker process:\n{traceback.format_exc()}")
             return results, error
     return results, None
 

@@ -270,7 +270,6 @@ def match_reply(
 
 #: Markdown and punctuation that may surround an action (``**MOVE ...**``, ``[Action]: ...``).
 _DECORATION = " \t\r\n*#>`\"'_:-"
-_DECORATION_BUT_QUOTES = " \t\r\n*#>_:-"
 #: What may surround a memory or thinking section (``**[Condensed Memory]**:``, ``### [Action]``).
 _SECTION_EDGE = " \t\r\n*#:"
 
@@ -284,10 +283,25 @@ def _strip_decoration(text: str) -> str:
 
 
 def _undecorate(text: str) -> str:
-    """Markdown around an answer comes off: wrappers (quotes, ``**``, backticks) only in pairs,
-    as a spoken message may end with one of its own, and leading marks (``#``, ``>``, ``-``)."""
-    text = _unquote(text.strip())
-    return _unquote(text.lstrip(_DECORATION_BUT_QUOTES).rstrip(" \t\r\n:"))
+    """Markdown and quotes around an answer come off. Every mark that opens it goes (``**``,
+    ``#``, ``>``, ``-``, quotes, backticks); at its end, one closing partner per opening mark,
+    then any mark with no partner before it, so that a spoken message keeps a quotation it
+    ends with (``SPEAK: I said "hi"``) and its emphasis (``*wink*``)."""
+    text = text.strip()
+    body = text.lstrip(_LEADING_MARKS)
+    opened = text[: len(text) - len(body)]
+    body = body.rstrip(_TRAILING_SPACE)
+    for mark in opened:  # the outermost opening mark closes last, at the very end
+        closing = _WRAPPERS.get(mark)
+        if closing is not None and body.endswith(closing):
+            body = body[: -len(closing)].rstrip(_TRAILING_SPACE)
+    while body and body[-1] in _OPENING_OF:
+        last = body[-1]
+        rest = body.rstrip(last)
+        if _used_inside(rest, last) or _used_inside(rest, _OPENING_OF[last]):
+            break
+        body = rest.rstrip(_TRAILING_SPACE)
+    return body
 
 
 @dataclass(frozen=True, slots=True)
@@ -304,7 +318,9 @@ _LIST_PREFIX = re.compile(r"^\s*(?:\(\s*\d+\s*\)|\d+\s*[.):]|[-*\u2022])\s*")
 _INDEX_ONLY = re.compile(
     r"^(?:action\s*|option\s*|number\s*|no\.?\s*)?[#(]?\s*(\d+)\s*[.):]?$", re.IGNORECASE
 )
-_SPEAK = re.compile(r"^speak\b[\s*_`]*[:\-\u2013\u2014]?\s*(.*)$", re.IGNORECASE | re.DOTALL)
+_SPEAK = re.compile(
+    r"^speak\b[\s*_`]*[:\-\u2013\u2014]?(?:[*_`]+(?=\s))?\s*(.*)$", re.IGNORECASE | re.DOTALL
+)  # "SPEAK: ...", "**SPEAK:** ..." (marks closing the label), "SPEAK - ..."; "*wink*" stays
 _VIEW_MONITOR = re.compile(
     r"\bview\s*(?:the\s+)?monitor\b\s*[:\-\u2013\u2014]?\s*(.*)$", re.IGNORECASE | re.DOTALL
 )
@@ -384,29 +400,43 @@ _WRAPPERS: Final[dict[str, str]] = {
 }
 
 
+_OPENING_OF: Final[dict[str, str]] = {closing: opening for opening, closing in _WRAPPERS.items()}
+#: What may open an answer: markdown, list and quote marks (only the wrappers close it again).
+_LEADING_MARKS: Final[str] = " \t\r\n*#>`\"'_:-" + "".join(_WRAPPERS)
+_TRAILING_SPACE: Final[str] = " \t\r\n:"
+
+
 def _unquote(message: str) -> str:
-    """The message without the quotes or emphasis wrapped around all of it. A mark is removed
-    only with its partner, and only when neither appears inside: ``"Red vented," I said. "Trust
-    me."`` is two quotations and stays whole, and so does a quotation that closes a message."""
+    """A spoken message without the quotes or emphasis wrapped around all of it. A mark goes
+    only with its partner, and only when it is not also used inside: ``"Red vented," I said.
+    "Trust me."`` is two quotations and stays whole (an apostrophe, as in ``I'm``, is no quote)."""
     message = message.strip()
     while len(message) >= 2:
         opening = message[0]
         closing = _WRAPPERS.get(opening)
         if closing is None:
             break
-        run = len(message) - len(message.lstrip(opening))  # **bold** has runs of two
-        if opening != closing:
-            run = 1
+        run = len(message) - len(message.lstrip(opening)) if opening == closing else 1
         inner = message[run:-run]
         if (
-            len(message) < 2 * run
+            len(message) < 2 * run + 1
             or message[-run:] != closing * run
-            or opening in inner
-            or closing in inner
+            or _used_inside(inner, opening)
+            or _used_inside(inner, closing)
         ):
             break
         message = inner.strip()
     return message
+
+
+def _used_inside(text: str, mark: str) -> bool:
+    """Whether ``mark`` occurs in ``text`` other than as an apostrophe between two letters."""
+    for i, char in enumerate(text):
+        if char == mark and not (
+            0 < i < len(text) - 1 and text[i - 1].isalnum() and text[i + 1].isalnum()
+        ):
+            return True
+    return False
 
 
 def _match_text(text: str, candidates: Sequence[str], threshold: float) -> ActionMatch | None:

@@ -181,9 +181,10 @@ def test_a_bad_reward_setting_is_refused_when_built(weights: dict[str, Any]) -> 
         amongus_marl.raw_env(rewards=weights)
 
 
-def test_numpy_numbers_are_reward_settings_too() -> None:
+def test_numpy_numbers_are_reward_settings_too_and_become_plain_floats() -> None:
     weights = amongus_marl.RewardConfig(kill=np.float32(0.5), win=np.int64(2))
-    assert (weights.kill, weights.win) == (0.5, 2)
+    assert (weights.kill, weights.win) == (0.5, 2.0)
+    assert type(weights.kill) is float and type(weights.win) is float
 
 
 def test_an_info_from_last_is_not_changed_by_later_steps() -> None:

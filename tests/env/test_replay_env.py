@@ -111,4 +111,17 @@ def test_a_replay_in_human_mode_ends_its_output_with_the_replayed_games_start(
     log = played.unwrapped.event_log()  # no step yet: the log is the start
     replayed = replay_through_env(make_env(config="five_member", render_mode="human"), log)
     printed = capsys.readouterr().out
-    assert printed.rstrip().endswith(render_ansi(replayed.unwrapped.game).rstrip())
+    # one frame, the replayed game's start (not the throwaway game of the wrappers' reset)
+    assert printed.rstrip() == render_ansi(replayed.unwrapped.game).rstrip()
+
+
+@pytest.mark.parametrize("illegal_action", ["raise", "penalize"])
+def test_a_log_with_an_impossible_action_is_a_replay_error(illegal_action: str) -> None:
+    played = make_env(config="five_member")
+    played.reset(seed=5)
+    play_random_strings(played, 5)
+    log = played.unwrapped.event_log()
+    log["steps"][2]["action"] = "MOVE from Nowhere to Mars"
+    target = make_env(config="five_member", illegal_action=illegal_action)
+    with pytest.raises(ReplayError, match="step 2"):  # never a silent penalty
+        replay_through_env(target, log)

@@ -237,6 +237,26 @@ def test_speech_may_span_lines_in_the_action_section():
     )
 
 
+@pytest.mark.parametrize(
+    ("answer", "legal", "played"),
+    [
+        ("[Action]: **SPEAK: I was in Admin**", DISCUSSION, "SPEAK: I was in Admin"),
+        ("[Action]:\n**SPEAK: blue is sus**", DISCUSSION, "SPEAK: blue is sus"),
+        ("**SPEAK:** I was in Admin", DISCUSSION, "SPEAK: I was in Admin"),
+        ("'SPEAK: I'm sure it was red'", DISCUSSION, "SPEAK: I'm sure it was red"),
+        ('"SPEAK: I heard "help" in Admin"', DISCUSSION, 'SPEAK: I heard "help" in Admin'),
+        ('[Action]: **"SPEAK: I was in Admin"**', DISCUSSION, "SPEAK: I was in Admin"),
+        ("[Action]: ```\nSPEAK: I was in Admin\n```", DISCUSSION, "SPEAK: I was in Admin"),
+        ("SPEAK: 'I'm in Admin'", DISCUSSION, "SPEAK: I'm in Admin"),
+        ("SPEAK: I was in Admin**", DISCUSSION, "SPEAK: I was in Admin"),
+        ("[Action]: _2_", TASK_PHASE_IN_CAFETERIA, "MOVE from Cafeteria to Weapons"),
+    ],
+)
+def test_markdown_and_quotes_around_an_answer_come_off(answer, legal, played):
+    found = match_reply(parse_reply(answer), legal)
+    assert found is not None and found.action == played
+
+
 def test_a_quotation_closing_a_spoken_message_keeps_its_quote_in_an_action_section():
     reply = parse_reply("[Condensed Memory]\nx\n[Thinking]\ny\n[Action]\nSPEAK: I said 'hi'")
     found = match_reply(reply, DISCUSSION)

@@ -166,3 +166,11 @@ def test_games_finished_before_a_failure_are_yielded_before_it(
             finished.append(result)
     # each process (forked with the registration) finished five games before failing
     assert len(finished) >= 5
+
+
+def test_a_workers_error_keeps_the_workers_traceback(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(policy_registry._REGISTRY, "gives_up", _GivesUpAfterFiveGames)
+    with pytest.raises(RuntimeError) as failure:
+        list(iter_games("five_member", Lineup("gives_up", "random"), 20, workers=2, chunk_size=10))
+    notes = "\n".join(getattr(failure.value, "__notes__", []))
+    assert "in a worker process" in notes and "in reset" in notes  # where it really failed
