@@ -62,6 +62,7 @@ from amongagents.config import GameConfig, resolve_config
 from amongagents.game import Game, IllegalActionError, integer_seed
 from amongagents.records import Phase
 from amongus_marl import rendering
+from amongus_marl.action_space import MaskedDiscrete
 from amongus_marl.agent_view import AgentView
 from amongus_marl.catalogue import ActionCatalogue
 from amongus_marl.observations import (
@@ -146,7 +147,9 @@ class raw_env(AECEnv):  # noqa: N801 - PettingZoo's naming convention for the ba
         self.possible_agents = [f"player_{i}" for i in range(n)]
         self.agent_name_mapping = {agent: i for i, agent in enumerate(self.possible_agents)}
         self.catalogue = ActionCatalogue(n)
-        self.action_spaces = {a: spaces.Discrete(self.catalogue.size) for a in self.possible_agents}
+        self.action_spaces: dict[str, spaces.Space[Any]] = {
+            a: MaskedDiscrete(self.catalogue.size) for a in self.possible_agents
+        }
         self.observation_spaces = {a: self._make_observation_space() for a in self.possible_agents}
         self.state_space = spaces.Box(0.0, 1.0, (state_size(n),), dtype=np.float32)
         self.game: Game | None = None
