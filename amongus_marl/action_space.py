@@ -3,10 +3,10 @@
 PettingZoo's documented loop samples with the action mask every turn
 (``env.action_space(agent).sample(mask)``). Gymnasium's ``Discrete.sample`` checks the whole mask
 and calls ``Generator.choice`` each time, which costs more than a turn of the game. The
-environment's masks are shared read-only arrays (one per legal set, reused across turns), so
-each is checked once and its legal indices remembered; the draw is the same uniform choice among
-them. Any other mask (writeable, or not one of ours) and probability sampling go to
-``Discrete.sample`` unchanged, with its checks and error messages.
+environment's masks are shared read-only arrays that own their data (one per legal set, reused
+across turns), so each is checked once and its legal indices remembered; the draw is the same
+uniform choice among them. Any other mask (writeable, a view, or a bad one) and probability
+sampling go to ``Discrete.sample`` unchanged, with its checks and error messages.
 """
 
 from __future__ import annotations
@@ -34,11 +34,14 @@ class MaskedDiscrete(spaces.Discrete):
     def sample(self, mask: Any = None, probability: Any = None) -> np.int64:
         if mask is None or probability is not None or not isinstance(mask, np.ndarray):
             return super().sample(mask, probability)
+        if mask.flags.writeable or mask.base is not None:
+            # A mask that may change later (a read-only view's base may not be): Discrete
+            # checks it at every draw, as usual.
+            return super().sample(mask)
         remembered = self._legal_indices.get(id(mask))
         if remembered is None or remembered[0]() is not mask:
-            if mask.flags.writeable or not self._is_valid(mask):
-                # A mask that may change later, or a bad one: Discrete checks (and explains).
-                return super().sample(mask)
+            if not self._is_valid(mask):
+                return super().sample(mask)  # Discrete says what is wrong with it
             if len(self._legal_indices) >= MAX_REMEMBERED_MASKS:
                 self._legal_indices.clear()
             remembered = (self._forget_with(mask), np.flatnonzero(mask))

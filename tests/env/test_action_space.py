@@ -109,3 +109,13 @@ def test_a_remembered_mask_is_forgotten_with_the_mask() -> None:
     del mask
     gc.collect()
     assert space._legal_indices == {}
+
+
+def test_a_read_only_view_of_a_changing_array_is_checked_at_every_draw() -> None:
+    base = np.array([1, 0, 0], dtype=np.int8)
+    view = base[:]
+    view.flags.writeable = False
+    space = MaskedDiscrete(3, seed=0)
+    assert space.sample(view) == 0
+    base[:] = [0, 0, 1]  # the view now says otherwise
+    assert space.sample(view) == 2
