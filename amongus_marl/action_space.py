@@ -4,9 +4,10 @@ PettingZoo's documented loop samples with the action mask every turn
 (``env.action_space(agent).sample(mask)``). Gymnasium's ``Discrete.sample`` checks the whole mask
 and calls ``Generator.choice`` each time, which costs more than a turn of the game. The
 environment's masks are shared read-only arrays that own their data (one per legal set, reused
-across turns), so each is checked once and its legal indices remembered; the draw is the same
-uniform choice among them. Any other mask (writeable, a view, or a bad one) and probability
-sampling go to ``Discrete.sample`` unchanged, with its checks and error messages.
+across turns), so each is checked once and its legal indices remembered (a draw only compares
+the mask's bytes with those checked); the draw is the same uniform choice among them. Any other
+mask (writeable, a view, or a bad one) and probability sampling go to ``Discrete.sample``
+unchanged, with its checks and error messages.
 """
 
 from __future__ import annotations
@@ -27,9 +28,10 @@ class MaskedDiscrete(spaces.Discrete):
 
     def __init__(self, n: int, seed: int | np.random.Generator | None = None) -> None:
         super().__init__(n, seed=seed)
-        # id(mask) -> (a weak reference to the mask, its legal indices). An entry leaves with
-        # its mask (the environment drops its masks at reset), so nothing outlives a game.
-        self._legal_indices: dict[int, tuple[weakref.ref[np.ndarray], np.ndarray]] = {}
+        # id(mask) -> (a weak reference to the mask, its contents when checked, its legal
+        # indices). An entry leaves with its mask (the environment drops its masks at reset),
+        # so nothing outlives a game.
+        self._legal_indices: dict[int, tuple[weakref.ref[np.ndarray], bytes, np.ndarray]] = {}
 
     def sample(self, mask: Any = None, probability: Any = None) -> np.int64:
         if mask is None or probability is not None or not isinstance(mask, np.ndarray):
@@ -38,15 +40,16 @@ class MaskedDiscrete(spaces.Discrete):
             # A mask that may change later (a read-only view's base may not be): Discrete
             # checks it at every draw, as usual.
             return super().sample(mask)
+        content = mask.tobytes()  # read-only is a promise, not a guarantee: compare contents
         remembered = self._legal_indices.get(id(mask))
-        if remembered is None or remembered[0]() is not mask:
+        if remembered is None or remembered[0]() is not mask or remembered[1] != content:
             if not self._is_valid(mask):
                 return super().sample(mask)  # Discrete says what is wrong with it
             if len(self._legal_indices) >= MAX_REMEMBERED_MASKS:
                 self._legal_indices.clear()
-            remembered = (self._forget_with(mask), np.flatnonzero(mask))
+            remembered = (self._forget_with(mask), content, np.flatnonzero(mask))
             self._legal_indices[id(mask)] = remembered
-        indices = remembered[1]
+        indices = remembered[2]
         if len(indices) == 0:
             return self.start
         chosen = indices[self.np_random.integers(len(indices))]

@@ -119,3 +119,17 @@ def test_a_read_only_view_of_a_changing_array_is_checked_at_every_draw() -> None
     assert space.sample(view) == 0
     base[:] = [0, 0, 1]  # the view now says otherwise
     assert space.sample(view) == 2
+
+
+def test_a_read_only_mask_changed_through_an_alias_is_checked_again() -> None:
+    """Read-only is a promise: a writeable alias made before freezing can still change it."""
+    mask = np.array([1, 0, 0, 0], dtype=np.int8)
+    alias = mask[:]
+    mask.flags.writeable = False
+    space = MaskedDiscrete(4, seed=0)
+    assert space.sample(mask) == 0
+    alias[:] = [0, 0, 0, 1]
+    assert {int(space.sample(mask)) for _ in range(20)} == {3}
+    alias[:] = [0, 7, 0, 0]
+    with pytest.raises(AssertionError):  # Discrete's own check, as for any bad mask
+        space.sample(mask)
