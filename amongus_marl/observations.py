@@ -240,9 +240,9 @@ class VectorObserver:
     def _fold_monitor(self, readout: MonitorReadout) -> None:
         now = readout.clock.timestep
         for entry in readout.entries:
-            row = self._evidence[entry.seat]
             if entry.leaving:
                 continue
+            row = self._evidence[entry.seat]
             self._seen_in(entry.seat, ROOM_INDEX[readout.room], now)
             kind = entry.action.kind if entry.action is not None else None
             if kind is ActionKind.KILL:

@@ -402,7 +402,7 @@ _WRAPPERS: Final[dict[str, str]] = {
 
 _OPENING_OF: Final[dict[str, str]] = {closing: opening for opening, closing in _WRAPPERS.items()}
 #: What may open an answer: markdown, list and quote marks (only the wrappers close it again).
-_LEADING_MARKS: Final[str] = " \t\r\n*#>`\"'_:-" + "".join(_WRAPPERS)
+_LEADING_MARKS: Final[str] = _DECORATION + "".join(_WRAPPERS)
 _TRAILING_SPACE: Final[str] = " \t\r\n:"
 
 

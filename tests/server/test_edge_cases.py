@@ -67,17 +67,7 @@ def test_an_over_long_tool_argument_is_a_json_rpc_error(server: RunningServer) -
 def test_a_game_over_at_reset_pays_its_result_at_once() -> None:
     """One impostor against one crewmate: the impostors win before anyone moves, and the first
     observation (done) carries each side's result."""
-    config = {
-        "num_players": 2,
-        "num_impostors": 1,
-        "num_common_tasks": 1,
-        "num_short_tasks": 1,
-        "num_long_tasks": 0,
-        "discussion_rounds": 1,
-        "max_num_buttons": 1,
-        "kill_cooldown": 1,
-        "max_timesteps": 20,
-    }
+    config = {**PRESETS["five_member"].to_dict(), "num_players": 2, "num_impostors": 1}
     for role, result in (("impostor", 1.0), ("crewmate", -1.0)):
         session = SeatSession(ServerSettings())
         first = session.reset(ResetParams(seed=4, role=role, config=config))
