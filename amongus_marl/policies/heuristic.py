@@ -313,7 +313,7 @@ class HeuristicPolicy:
 
     # Games are not pickled (nor are weak references): a copy starts afresh, as after reset.
     def __getstate__(self) -> dict[str, Any]:
-        state = {name: getattr(self, name) for name in vars(self)}
+        state = dict(vars(self))
         state.update(_games=None, _game=None, _memory={})
         return state
 
