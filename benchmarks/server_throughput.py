@@ -18,9 +18,11 @@ Beside the rates, the run reports each server's CPU time per step (from ``/proc`
 floors for ours. At 1 and 8 clients it also measures our server answering ``state`` messages
 only (after one reset): its transport and framing with no game work. And it measures the CPU
 time the rules engine alone (no environment, no policies, no observation, no network) spends
-per seat-step on the turns a seat-step contains, in random games of the same preset. Echo's step
-minus our transport is the room left for a seat-step's game work if we are to match echo; the
-run prints that room beside what the game work takes.
+per seat-step on the turns a seat-step contains, in random games of the same preset, and that
+time plus rendering the pinned seat's 7vik prompt once per seat-step (the observation must carry
+it). Echo's step minus our transport is the room left for a seat-step's game work if we are to
+match echo; the run prints that room beside what the game work takes, and beside the floor any
+server must spend on the turns and the prompt alone.
 
     python benchmarks/server_throughput.py [--seconds 8] [--clients 1,8,64] [--sessions 1000]
 """
@@ -47,6 +49,7 @@ import httpx
 from websockets.asyncio.client import ClientConnection, connect
 
 from amongagents import Game
+from amongus_marl.observations import text_observation
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGET_P99_MS = 50.0
@@ -298,13 +301,14 @@ async def measure(server: Server, clients: int, seconds: float, player: Player) 
     return Throughput(steps / elapsed, cuts[49] * 1000, cuts[98] * 1000, cpu / steps * 1e6)
 
 
-def engine_floor(preset: str, seconds: float) -> tuple[float, float]:
+def engine_floor(preset: str, seconds: float, *, prompt: bool = False) -> tuple[float, float]:
     """CPU microseconds the rules engine alone spends per seat-step, and turns per seat-step.
 
     Random legal moves for every seat of ``preset`` games, one seat pinned per game as the
     server pins the client's: a seat-step is every turn from the pinned seat's move to its next
     one (or to the end of the game, as when the seat dies), and game set-up is included, as the
-    server's resets are."""
+    server's resets are. With ``prompt``, the pinned seat's 7vik prompt is also rendered at each
+    of its turns, as every observation the server sends carries it."""
     rng = random.Random(0)
     seat_steps = turns = 0
     started = time.process_time()
@@ -314,6 +318,8 @@ def engine_floor(preset: str, seconds: float) -> tuple[float, float]:
         while not game.is_over:
             if game.current_seat == pinned:
                 seat_steps += 1
+                if prompt:
+                    text_observation(game, pinned)
             legal = game.current_legal_actions
             game.step(legal[rng.randrange(len(legal))])
             turns += 1
@@ -396,7 +402,7 @@ async def run(
     print(f"{header} {'server CPU us/step':>19}")
     verdicts: list[str] = []
     echo_cpu: list[float] = []
-    budgets: list[str] = []
+    budgets: list[tuple[int, Throughput, Throughput, Throughput]] = []  # echo, ours, state only
     for clients in client_counts:
         reference = await with_server(
             start_echo, clients, partial(throughput, clients=clients, player=echo_player)
@@ -410,13 +416,7 @@ async def run(
                 start_ours, clients, partial(throughput, clients=clients, player=bare)
             )
             rows.append(("amongus, state only", transport))
-            budgets.append(
-                f"{clients} client(s): echo's step {reference.server_cpu_us:.0f} us - our "
-                f"transport {transport.server_cpu_us:.0f} us = "
-                f"{reference.server_cpu_us - transport.server_cpu_us:.0f} us for a seat-step's "
-                f"game work to match echo; it takes "
-                f"{result.server_cpu_us - transport.server_cpu_us:.0f} us"
-            )
+            budgets.append((clients, reference, result, transport))
         for name, t in rows:
             print(
                 f"{clients:>7} {name:<20} {t.steps_per_s:>10,.0f} {t.p50_ms:>8.2f} {t.p99_ms:>8.2f}"
@@ -436,14 +436,24 @@ async def run(
             )
 
     floor, turns = engine_floor(DEFAULT_PRESET, seconds)
+    prompted, _ = engine_floor(DEFAULT_PRESET, seconds, prompt=True)
     print(
         f"\nrules engine alone ({DEFAULT_PRESET}, random moves, no environment, observation or "
         f"network): {floor:.0f} us of CPU per seat-step ({turns:.1f} turns per seat-step); "
+        f"with the seat's 7vik prompt rendered once per seat-step: {prompted:.0f} us; "
         f"the echo server's whole step: {statistics.median(echo_cpu):.0f} us (median)"
     )
     if budgets:
         print("server CPU per step, game work against the room echo leaves for it:")
-        print("\n".join(f"  {line}" for line in budgets))
+    for clients, reference, result, transport in budgets:
+        room = reference.server_cpu_us - transport.server_cpu_us
+        print(
+            f"  {clients} client(s): echo's step {reference.server_cpu_us:.0f} us - our transport "
+            f"{transport.server_cpu_us:.0f} us = {room:.0f} us for a seat-step's game work to "
+            f"match echo; it takes {result.server_cpu_us - transport.server_cpu_us:.0f} us; the "
+            f"turns and the prompt alone take {prompted:.0f} us, leaving {room - prompted:.0f} us "
+            "for the environment, the policies' choices, the legal actions and the JSON"
+        )
 
     print(f"\n{sessions} idle open sessions (each after one reset):")
     print(f"{'server':<20} {'RSS idle MB':>12} {'RSS open MB':>12} {'KB/session':>11}")
