@@ -1,0 +1,40 @@
+"""The README's environment snippets run as written and play a whole game."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+
+
+def python_blocks_using(marker: str) -> list[str]:
+    blocks = re.findall(r"```python\n(.*?)```", README.read_text(encoding="utf-8"), re.DOTALL)
+    return [block for block in blocks if marker in block]
+
+
+@pytest.mark.parametrize(
+    "marker", ['amongus_marl.env(config="five_member", obs_mode=', "ss.frame_stack_v1("]
+)
+def test_the_readme_snippet_plays_a_whole_game(marker: str) -> None:
+    [snippet] = python_blocks_using(marker)
+    namespace: dict[str, Any] = {}
+    exec(compile(snippet, "README.md", "exec"), namespace)
+    env = namespace["env"]
+    assert not env.agents, "the game did not end"
+    assert env.unwrapped.game.is_over
+
+
+def test_the_supersuit_snippet_stacks_frames() -> None:
+    [snippet] = python_blocks_using("ss.frame_stack_v1(")
+    namespace: dict[str, Any] = {}
+    exec(compile(snippet, "README.md", "exec"), namespace)
+    env, observation = namespace["env"], namespace["observation"]
+    (length,) = env.unwrapped.observation_space("player_0").shape
+    assert env.observation_space("player_0").shape == (4 * length,)
+    assert isinstance(observation, np.ndarray)
+    assert observation.shape == (4 * length,)
