@@ -47,6 +47,8 @@ from openenv_facade.models import (
     TaskArguments,
     VentArguments,
     VoteArguments,
+    is_unicode_text,
+    validation_issues,
 )
 from openenv_facade.registry import CapacityError, SessionRegistry, SessionSlot
 from openenv_facade.session import RequestError, SessionError
@@ -244,7 +246,10 @@ class McpDispatcher:
             request = JsonRpcRequest.model_validate(payload)
         except ValidationError as exc:
             return error_response(
-                _request_id(payload), INVALID_REQUEST, "Invalid Request", _errors(exc)
+                _request_id(payload),
+                INVALID_REQUEST,
+                "Invalid Request",
+                validation_issues(exc.errors()),
             )
         response = self._respond(request, slot)
         return None if "id" not in payload else response
@@ -302,7 +307,9 @@ class McpDispatcher:
             parsed = tool.arguments.model_validate(arguments)
         except ValidationError as exc:
             raise RpcError(
-                INVALID_PARAMS, f"Invalid arguments for tool {tool.name!r}", _errors(exc)
+                INVALID_PARAMS,
+                f"Invalid arguments for tool {tool.name!r}",
+                validation_issues(exc.errors()),
             ) from None
         room = getattr(parsed, "room", None)
         if room is not None and room not in ROOMS:  # the schema's enum, which pydantic cannot see
@@ -316,7 +323,9 @@ class McpDispatcher:
             action = tool.to_action(parsed)
         except ValidationError as exc:  # arguments the tool accepts but no GameAction could carry
             raise RpcError(
-                INVALID_PARAMS, f"Invalid arguments for tool {tool.name!r}", _errors(exc)
+                INVALID_PARAMS,
+                f"Invalid arguments for tool {tool.name!r}",
+                validation_issues(exc.errors()),
             ) from None
         target = self._call_slot(params.get("session_id"), slot)
         try:
@@ -333,7 +342,7 @@ class McpDispatcher:
             params = ResetParams.model_validate(request.params)
         except ValidationError as exc:
             raise RpcError(
-                INVALID_PARAMS, "Invalid params: reset arguments", _errors(exc)
+                INVALID_PARAMS, "Invalid params: reset arguments", validation_issues(exc.errors())
             ) from None
         if slot is not None:
             return {"session_id": slot.id, **observation_payload(self._reset(slot, params))}
@@ -397,18 +406,14 @@ def error_response(request_id: Any, code: int, message: str, data: Any = None) -
 
 
 def _request_id(payload: Any) -> str | int | None:
+    """The id to answer an invalid request with: its own when it is one a reply can carry."""
     if isinstance(payload, dict):
         value = payload.get("id")
-        if isinstance(value, (str, int)) and not isinstance(value, bool):
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        if isinstance(value, str) and is_unicode_text(value):
             return value
     return None
-
-
-def _errors(exc: ValidationError) -> list[dict[str, Any]]:
-    return [
-        {"loc": list(err["loc"]), "msg": err["msg"], "type": err["type"]}
-        for err in exc.errors(include_url=False, include_context=False, include_input=False)
-    ]
 
 
 def _version() -> str:

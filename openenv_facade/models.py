@@ -23,6 +23,7 @@ except ``reward``, ``done`` and ``metadata``; ``reward`` and ``done`` travel bes
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from enum import StrEnum
 from typing import Any, Final, Literal, get_args
 
@@ -45,9 +46,39 @@ class _Strict(BaseModel):
 
 
 class _Request(_Strict):
-    """What clients send: also no type coercion (``true`` is not seat 1, ``"7"`` is not 7)."""
+    """What clients send: also no type coercion (``true`` is not seat 1, ``"7"`` is not 7), and
+    only Unicode text in strings and keys."""
 
     model_config = ConfigDict(strict=True)  # merged with the parent's extra="forbid"
+
+    @model_validator(mode="before")
+    @classmethod
+    def _unicode_text_only(cls, data: Any) -> Any:
+        # JSON's grammar lets "\ud800" through; such a string cannot be encoded as UTF-8, so a
+        # reply or log line that repeats it would fail after the request had been carried out.
+        if not is_unicode_text(data):
+            raise ValueError(
+                "a string holds a lone surrogate escape (such as \\ud800), which is not text"
+            )
+        return data
+
+
+def is_unicode_text(value: Any) -> bool:
+    """Whether every string in a decoded JSON value (object keys included) is Unicode text,
+    i.e. holds no lone surrogate."""
+    if isinstance(value, str):
+        if value.isascii():
+            return True
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return False
+        return True
+    if isinstance(value, dict):
+        return all(is_unicode_text(k) and is_unicode_text(v) for k, v in value.items())
+    if isinstance(value, list):
+        return all(is_unicode_text(item) for item in value)
+    return True
 
 
 class ErrorCode(StrEnum):
@@ -254,6 +285,12 @@ class ValidationIssue(_Strict):
     loc: list[str | int]
     msg: str
     type: str
+
+
+def validation_issues(errors: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """``ValidationIssue`` dicts of pydantic's error entries. The rejected input is left out:
+    it need not be JSON (``1e999`` parses as infinity), and the client sent it anyway."""
+    return [{"loc": list(err["loc"]), "msg": err["msg"], "type": err["type"]} for err in errors]
 
 
 class ErrorData(_Strict):

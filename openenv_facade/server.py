@@ -39,6 +39,7 @@ from collections.abc import AsyncIterator, Callable
 from typing import Annotated, Any, Final, TypeVar
 
 from fastapi import Body, FastAPI, HTTPException, Query, Request, WebSocket
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ValidationError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -60,6 +61,7 @@ from openenv_facade.models import (
     ResetParams,
     SchemaReply,
     StepReply,
+    validation_issues,
 )
 from openenv_facade.registry import CapacityError, SessionRegistry, SessionSlot
 from openenv_facade.session import SeatSession, SessionError, check_servable
@@ -132,13 +134,6 @@ def error_frame(message: str, code: ErrorCode | str, **details: Any) -> str:
     return f'{{"type":"error","data":{data.model_dump_json(exclude_none=True)}}}'
 
 
-def _validation_details(exc: ValidationError) -> list[dict[str, Any]]:
-    return [
-        {"loc": list(err["loc"]), "msg": err["msg"], "type": err["type"]}
-        for err in exc.errors(include_url=False, include_context=False, include_input=False)
-    ]
-
-
 ModelT = TypeVar("ModelT", bound=BaseModel)
 
 
@@ -150,7 +145,7 @@ def _validated(model: type[ModelT], data: Any, what: str) -> ModelT | str:
         return error_frame(
             _validation_message(what, exc),
             ErrorCode.VALIDATION_ERROR,
-            errors=_validation_details(exc),
+            errors=validation_issues(exc.errors()),
         )
 
 
@@ -366,6 +361,12 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.registry = registry
     app.add_middleware(BodyLimit, limit=settings.max_frame_bytes)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
+        """FastAPI's 422, without the rejected input it would echo: ``1e999`` (infinity) or a
+        lone surrogate escape is valid JSON in, but cannot be JSON out."""
+        return JSONResponse({"detail": validation_issues(exc.errors())}, status_code=422)
 
     def http_session(session_id: str) -> SessionSlot:
         slot = registry.get(session_id, "http")

@@ -86,6 +86,53 @@ def test_http_errors_are_clear(server: RunningServer, path: str, body: dict, sta
         assert str(status) in documented
 
 
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        ("/reset", '{"seed": 1e999}'),  # parses as infinity
+        ("/reset", '{"config": {"num_players": 1e999}}'),
+        ("/reset", '{"seed": NaN}'),
+        ("/reset", '{"episode_id": "\\ud800"}'),  # a lone surrogate: JSON, but not text
+        ("/reset", '{"config": {"\\udc00": 5}}'),
+        ("/step", '{"action": {"type": "move", "target": "Admin"}, "timeout_s": -1e999}'),
+        ("/step", '{"action": {"type": "talk", "target": "hi \\ud83d"}, "session_id": "x"}'),
+    ],
+)
+def test_http_bodies_that_are_json_but_no_valid_request_get_422(
+    server: RunningServer, path: str, body: str
+) -> None:
+    """FastAPI's 422 would echo the input, which cannot always be JSON again."""
+    with httpx.Client(base_url=server.base_url) as client:
+        response = client.post(path, content=body, headers={"content-type": "application/json"})
+    assert response.status_code == 422, response.text
+    [issue, *_] = response.json()["detail"]
+    assert issue["loc"][0] == "body" and issue["msg"] and issue["type"]
+
+
+def test_an_http_reset_whose_episode_id_is_no_text_changes_nothing(server: RunningServer) -> None:
+    """Refused before the game is touched (it used to start the new game, then fail to reply)."""
+    with httpx.Client(base_url=server.base_url) as client:
+        created = client.post(
+            "/mcp",
+            json={
+                "jsonrpc": "2.0",
+                "id": 1,
+                "method": "openenv/session/create",
+                "params": {"seed": 5, "seat": 0, "policies": RANDOM_POLICIES},
+            },
+        ).json()
+        session_id = created["result"]["session_id"]
+        moved = client.post(
+            "/step", json={"action": {"type": "move", "target": "Admin"}, "session_id": session_id}
+        )
+        assert moved.status_code == 200 and moved.json()["observation"]["error"] is None
+        state = client.get("/state", params={"session_id": session_id}).json()
+        body = f'{{"seed": 6, "episode_id": "\\ud800", "session_id": "{session_id}"}}'
+        response = client.post("/reset", content=body, headers={"content-type": "application/json"})
+        assert response.status_code == 422
+        assert client.get("/state", params={"session_id": session_id}).json() == state
+
+
 def test_http_bodies_over_the_limit_are_refused() -> None:
     with (
         serve(ServerSettings(max_frame_bytes=2048)) as server,

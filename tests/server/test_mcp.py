@@ -386,3 +386,37 @@ def test_session_create_over_ws_starts_the_connections_game_with_its_params(
         # The same game a reset message with those arguments starts.
         again = session.reset(seed=4, seat=2)["data"]
         assert again["observation"] == created["observation"]
+
+
+def test_a_request_whose_id_is_not_text_is_refused_and_changes_nothing(
+    server: RunningServer,
+) -> None:
+    """``"\\ud800"`` is valid JSON but not text: no reply could carry it back, so the request
+    is refused (answered with a null id) before anything is done."""
+    with httpx.Client(base_url=server.base_url) as client:
+        created = rpc(
+            client,
+            "openenv/session/create",
+            {"seed": 5, "seat": 0, "policies": RANDOM_POLICIES},
+        )
+        session_id = created["result"]["session_id"]
+        state = client.get("/state", params={"session_id": session_id}).json()
+        sessions = len(server.registry)
+        move = json.dumps({"room": "Admin"})  # legal for seat 0 at the start
+        for body in (
+            '{"jsonrpc": "2.0", "id": "\\ud800", "method": "tools/call", "params": {"name": '
+            f'"move", "arguments": {move}, "session_id": "{session_id}"}}}}',
+            '{"jsonrpc": "2.0", "id": "\\ud800", "method": "openenv/session/create"}',
+            '{"jsonrpc": "2.0", "id": 3, "method": "openenv/session/create", '
+            '"params": {"episode_id": "\\udfff"}}',
+        ):
+            response = client.post(
+                "/mcp", content=body, headers={"content-type": "application/json"}
+            )
+            assert response.status_code == 200, response.text
+            reply = response.json()
+            assert "result" not in reply and reply["error"]["code"] in (-32600, -32602)
+            assert reply["id"] in (None, 3)
+        assert client.get("/state", params={"session_id": session_id}).json() == state
+        assert len(server.registry) == sessions, "a refused create still opened a session"
+        rpc(client, "openenv/session/close", {"session_id": session_id})

@@ -147,6 +147,8 @@ def test_config_presets_and_dicts(server: RunningServer) -> None:
         ({"policies": {"impostor": "mastermind"}}, "mastermind"),
         ({"policies": {"crewmate": "random", "ghost": "random"}}, "ghost"),
         ({"episode_id": "x" * 300}, "episode_id"),
+        ({"episode_id": "\ud800"}, "lone surrogate"),  # JSON's grammar allows it; not text
+        ({"config": {"\udfff": 5}}, "lone surrogate"),
     ],
 )
 def test_invalid_reset_arguments_get_a_clear_error_and_change_nothing(
