@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, fields, replace
+from numbers import Integral
 from types import MappingProxyType
 from typing import Any, Final
 
@@ -51,10 +52,13 @@ class GameConfig:
     max_timesteps: int = 50
 
     def __post_init__(self) -> None:
+        for field in fields(self):  # plain ints: numpy integers from a sweep are integers too
+            value = getattr(self, field.name)
+            if isinstance(value, bool) or not isinstance(value, Integral):
+                raise ConfigError(f"config key {field.name!r} must be an integer, got {value!r}")
+            object.__setattr__(self, field.name, int(value))
         for key, (low, high) in _ranges(self).items():
             value = getattr(self, key)
-            if isinstance(value, bool) or not isinstance(value, int):
-                raise ConfigError(f"config key {key!r} must be an integer, got {value!r}")
             if not low <= value <= high:
                 raise ConfigError(
                     f"config key {key!r} is {value}; allowed range is {low}..{high}"
@@ -87,8 +91,7 @@ class GameConfig:
 
 def _ranges(config: GameConfig) -> dict[str, tuple[int, int]]:
     """Allowed range of every key, some depending on the others (checked in this order)."""
-    players = config.num_players if isinstance(config.num_players, int) else MAX_PLAYERS
-    impostors = config.num_impostors if isinstance(config.num_impostors, int) else 1
+    players, impostors = config.num_players, config.num_impostors
     crewmates = max(players - impostors, 1)
     return {
         "num_players": (2, MAX_PLAYERS),

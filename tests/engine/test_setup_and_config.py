@@ -95,6 +95,14 @@ def test_a_config_dict_builds_the_same_config_as_the_preset() -> None:
     assert Game(five_member_dict(), seed=0).config == PRESETS["five_member"]
 
 
+def test_numpy_integers_in_a_config_are_integers() -> None:
+    """A config swept with numpy is the same config, kept as plain ints (for logs and JSON)."""
+    swept = {key: np.int64(value) for key, value in five_member_dict().items()}
+    config = Game(swept, seed=0).config
+    assert config == PRESETS["five_member"]
+    assert all(type(value) is int for value in config.to_dict().values())
+
+
 # ---------------------------------------------------------------------- validation
 @pytest.mark.parametrize(
     ("changes", "key"),
