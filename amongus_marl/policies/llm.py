@@ -363,7 +363,8 @@ class LLMPolicy:
             self._rng.seed(seed)
         for game in [g for g in self._games if g.is_over]:
             del self._games[game]
-        self._consecutive_errors = 0
+        # Failures in a row are counted across games: short games would otherwise never reach
+        # the limit, and a dead endpoint would pass off random fallback games as results.
         if self.preflight and not self._checked:
             self.check()
 
@@ -491,8 +492,8 @@ class LLMPolicy:
         self.retries_made += len(completion.retries)
         usage = completion.usage
         if usage:
-            self.prompt_tokens += int(usage.get("prompt_tokens") or 0)
-            self.completion_tokens += int(usage.get("completion_tokens") or 0)
+            self.prompt_tokens += _token_count(usage.get("prompt_tokens"))
+            self.completion_tokens += _token_count(usage.get("completion_tokens"))
         reply = parse_reply(completion.text)
         if reply.memory:
             memory.memory = reply.memory[: self.memory_chars]
@@ -533,6 +534,13 @@ class LLMPolicy:
             self.log_dir.mkdir(parents=True, exist_ok=True)
             with open(self.log_dir / f"{game}.jsonl", "a", encoding="utf-8") as handle:
                 handle.write(line)
+
+
+def _token_count(value: Any) -> int:
+    """A usage field as a token count; servers that send something else count nothing."""
+    if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+        return value
+    return 0
 
 
 def _observation_text(observation: Any, view: AgentView) -> str:

@@ -225,6 +225,8 @@ class Reply:
 
 
 _THINK_BLOCK = re.compile(r"<think>.*?(?:</think>|$)", re.IGNORECASE | re.DOTALL)
+#: Reasoning closed but never opened (a chat template that puts ``<think>`` in the prompt).
+_UNOPENED_THINK = re.compile(r"^.*</think>", re.IGNORECASE | re.DOTALL)
 _HEADER = re.compile(r"\[\s*(condensed\s+memory|thinking\s+process|action)\s*\]", re.IGNORECASE)
 _SECTION_KEYS = {"condensed memory": "memory", "thinking process": "thinking", "action": "action"}
 
@@ -236,7 +238,7 @@ def parse_reply(text: str) -> Reply:
     header. Without an ``[Action]`` header the whole answer is the action text, as in the
     reference (``match_reply`` then looks for an action line by line).
     """
-    cleaned = _THINK_BLOCK.sub("", text or "")
+    cleaned = _UNOPENED_THINK.sub("", _THINK_BLOCK.sub("", text or ""))
     headers = list(_HEADER.finditer(cleaned))
     sections: dict[str, str] = {}
     for i, header in enumerate(headers):
@@ -471,6 +473,13 @@ def _match_text(text: str, candidates: Sequence[str], threshold: float) -> Actio
     ]
     if len(having) == 1:
         return ActionMatch(having[0], "words")
+    # Or all of exactly one legal action's words, in order, in the answer ("I vote for Player
+    # 4: pink").
+    spread = [
+        c for c, norm in zip(candidates, normalized, strict=True) if _in_order(norm.split(), words)
+    ]
+    if len(spread) == 1:
+        return ActionMatch(spread[0], "words")
     scores = sorted(
         (
             (similarity(said, norm), candidate)
@@ -491,6 +500,9 @@ def _in_order(words: list[str], within: list[str]) -> bool:
     return all(word in rest for word in words)  # each found after the previous one
 
 
+_NUMBER = re.compile(r"\d+")
+
+
 def similarity(said: str, candidate: str) -> float:
     """How well normalised ``said`` spells normalised ``candidate``, judged on the words where
     they differ: legal actions share long prefixes ("move from cafeteria to ..."), and a ratio
@@ -508,6 +520,9 @@ def similarity(said: str, candidate: str) -> float:
     rest_candidate = " ".join(b[start : len(b) - end])
     if not rest_said or not rest_candidate:
         return 1.0 if rest_said == rest_candidate else 0.0
+    numbers = _NUMBER.findall(rest_said)
+    if numbers != _NUMBER.findall(rest_candidate)[: len(numbers)]:
+        return 0.0  # a player's number is never a near miss ("Player 1" is not "Player 12")
     whole = difflib.SequenceMatcher(None, rest_said, rest_candidate).ratio()
     cut = difflib.SequenceMatcher(None, rest_said, rest_candidate[: len(rest_said)]).ratio()
     return max(whole, cut)
@@ -522,9 +537,14 @@ def match_room(text: str, threshold: float = DEFAULT_MATCH_THRESHOLD) -> str | N
     if said in rooms:
         return rooms[said]
     padded = f" {said} "
-    for norm, room in sorted(rooms.items(), key=lambda item: -len(item[0])):
-        if f" {norm} " in padded:
-            return room
+    # The room named first ("Admin (Electrical was quiet)" watches Admin).
+    named = [
+        (padded.find(f" {norm} "), -len(norm), room)
+        for norm, room in rooms.items()
+        if f" {norm} " in padded
+    ]
+    if named:
+        return min(named)[2]
     # A misspelt room somewhere in a phrase: the best one- or two-word stretch.
     words = said.split()
     stretches = {" ".join(words[i : i + n]) for n in (1, 2) for i in range(len(words) - n + 1)}

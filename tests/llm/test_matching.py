@@ -37,6 +37,11 @@ IN_SECURITY = (
     act.vent("Security", "Medbay"),
 )
 DISCUSSION = (act.SPEAK_DEFAULT,)
+VOTING_OF_TWELVE = (
+    act.vote(1, "Player 2: blue"),
+    act.vote(4, "Player 5: orange"),
+    act.vote(11, "Player 12: lime"),
+)
 VOTING = (
     act.vote(0, "Player 1: red"),
     act.vote(2, "Player 3: blue"),
@@ -115,10 +120,20 @@ MATCHES = [
     ("VOTE Player 3: blue", VOTING, "VOTE Player 3: blue", "exact"),
     ("vote player 4 (pink)", VOTING, "VOTE Player 4: pink", "normalized"),
     ("VOTE pink", VOTING, "VOTE Player 4: pink", "words"),
+    ("I vote for Player 4: pink", VOTING, "VOTE Player 4: pink", "words"),
+    ("VOTE Player 12", VOTING_OF_TWELVE, "VOTE Player 12: lime", "contained"),
     ("VIEW MONITOR", IN_SECURITY, "VIEW MONITOR", "exact"),
     ("VIEW MONITOR Admin", IN_SECURITY, "VIEW MONITOR Admin", "monitor"),
     ("view monitor: lower engine", IN_SECURITY, "VIEW MONITOR Lower Engine", "monitor"),
     ("VIEW MONITOR to watch Electrcal", IN_SECURITY, "VIEW MONITOR Electrical", "monitor"),
+    # the room named first is watched, not the longest name in the answer
+    ("VIEW MONITOR Admin (Electrical was quiet)", IN_SECURITY, "VIEW MONITOR Admin", "monitor"),
+    (
+        "VIEW MONITOR Cafeteria, then Electrical next turn",
+        IN_SECURITY,
+        "VIEW MONITOR Cafeteria",
+        "monitor",
+    ),
     ("VENT from Security to Medbay", IN_SECURITY, "VENT from Security to Medbay", "exact"),
     # the earliest action mentioned wins, the monitor as any other
     (
@@ -164,6 +179,8 @@ UNUSABLE = [
     ("SPEAK: vote blue", VOTING),  # talking is over
     ("VOTE Player 2: green", VOTING),  # green is not a candidate: no "closest" vote
     ("VOTE Player 5: purple", VOTING),
+    ("VOTE Player 1", VOTING_OF_TWELVE),  # not a candidate, and no near miss of Player 12
+    ("VOTE Player 1: red", VOTING_OF_TWELVE),
     ("VIEW MONITOR Admin", TASK_PHASE_IN_CAFETERIA),  # not in Security
     # out-of-date moves: their words in another order are not the way back
     ("MOVE from Admin to Cafeteria", TASK_PHASE_IN_CAFETERIA),
@@ -225,6 +242,17 @@ def test_sections_tolerate_markdown_case_and_reasoning_blocks():
     assert reply.thinking == "blue is an impostor"
     assert reply.action == "VOTE Player 3: blue"
     assert match_reply(reply, VOTING) == ActionMatch("VOTE Player 3: blue", "exact")
+
+
+def test_reasoning_closed_but_never_opened_is_not_the_answer():
+    """Chat templates that put ``<think>`` in the prompt leave only its closing tag."""
+    reply = parse_reply(
+        "Draft: [Action] MOVE from Cafeteria to Admin. Or not.\n</think>\n\n"
+        "MOVE from Cafeteria to Weapons"
+    )
+    assert match_reply(reply, TASK_PHASE_IN_CAFETERIA) == ActionMatch(
+        "MOVE from Cafeteria to Weapons", "exact"
+    )
 
 
 def test_speech_may_span_lines_in_the_action_section():

@@ -237,6 +237,44 @@ def test_an_endpoint_that_keeps_failing_stops_the_game(llm_server, make_llm):
         policy.act(observation, info, env.unwrapped.agent_view())
 
 
+def test_failures_in_a_row_are_counted_across_games(llm_server, make_llm):
+    """Short games must not reset the count, or a dead endpoint never stops a run."""
+    llm_server.push(Status(500), Status(500))
+    policy = make_llm(retries=0, max_consecutive_errors=2)
+    policy.reset(seed=1)
+    _, observation, info, view = first_turn(seed=1)
+    policy.act(observation, info, view)
+    policy.reset(seed=2)  # the next game
+    _, observation, info, view = first_turn(seed=2)
+    with pytest.raises(LLMUnavailableError, match="2 LLM requests in a row failed"):
+        policy.act(observation, info, view)
+
+
+def test_a_success_ends_the_run_of_failures(llm_server, make_llm):
+    env, observation, info, view = first_turn()
+    llm_server.push(Status(500), good(view.legal[0].text), Status(500))
+    policy = make_llm(retries=0, max_consecutive_errors=2)
+    for _ in range(3):
+        env.step(policy.act(observation, info, view))
+        observation, _, _, _, info = env.last()
+        view = env.unwrapped.agent_view()
+    assert policy.requests_failed == 2 and policy.fallbacks == 2
+
+
+@pytest.mark.parametrize("usage", [{"prompt_tokens": "n/a", "completion_tokens": [3]}, {}])
+def test_usage_fields_that_are_no_counts_count_nothing(llm_server, make_llm, usage):
+    _, observation, info, view = first_turn()
+    wanted = view.legal[0].text
+    payload = {
+        "choices": [{"message": {"role": "assistant", "content": f"[Action]: {wanted}"}}],
+        "usage": usage,
+    }
+    llm_server.push(Shaped(payload))
+    policy = make_llm(retries=0)
+    assert policy.act(observation, info, view) == wanted
+    assert (policy.prompt_tokens, policy.completion_tokens, policy.fallbacks) == (0, 0, 0)
+
+
 @pytest.mark.parametrize(
     ("headers", "seconds"),
     [
