@@ -14,10 +14,12 @@ without this module importing them up front; their heavy imports belong inside t
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import json
+import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
@@ -126,7 +128,11 @@ def add_play_command(subparsers: Any) -> None:
         default=None,
         help="observation passed to every policy (default: what each policy asks for)",
     )
-    play.add_argument("--quiet", action="store_true", help="no progress bar")
+    play.add_argument(
+        "--quiet",
+        action="store_true",
+        help="no progress bar, and no warning per LLM fallback (the summary counts them)",
+    )
     llm = _llm_module()
     if llm is not None:
         llm.add_llm_arguments(play)
@@ -255,9 +261,12 @@ def run_play(args: argparse.Namespace) -> int:
     )
     results: list[GameResult] = []
     stopped: str | None = None
-    with tqdm(
-        total=args.games, desc="games", unit="game", file=sys.stderr, disable=args.quiet
-    ) as bar:
+    with (
+        _warnings_hidden(args.quiet),
+        tqdm(
+            total=args.games, desc="games", unit="game", file=sys.stderr, disable=args.quiet
+        ) as bar,
+    ):
         try:
             for result in iter_games(
                 config,
@@ -315,20 +324,51 @@ def run_play(args: argparse.Namespace) -> int:
     return 0 if stopped is None else 1
 
 
+@contextlib.contextmanager
+def _warnings_hidden(hidden: bool) -> Iterator[None]:
+    """With ``--quiet``, the players' per-decision warnings (an LLM fallback each) are not
+    printed either: the summary counts them. Workers are forked inside, so they inherit it."""
+    package = logging.getLogger("amongus_marl")
+    level = package.level
+    if hidden:
+        package.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        package.setLevel(level)
+
+
 class _NeverRaised(Exception):
     """Stands in for the LLM endpoint's failure when no seat is played by ``llm``."""
 
 
 def _check_outputs(command: str, args: argparse.Namespace) -> None:
-    """Refuse, before any game is played, output paths that could not be written."""
+    """Refuse, before any game is played, output paths that could not be written: a folder
+    where a file goes, or a file where a folder is (or would have to be made)."""
     if args.bootstrap < 0:
         raise SystemExit(f"{command}: --bootstrap must be at least 0 (0: no intervals)")
-    log_dir: Path | None = getattr(args, "log_dir", None)
-    if log_dir is not None and log_dir.exists() and not log_dir.is_dir():
-        raise SystemExit(f"{command}: --log-dir {log_dir} exists and is not a directory")
-    for flag, path in (("--chart", args.chart), ("--summary-json", args.summary_json)):
+    llm_log_dir = getattr(args, "llm_log_dir", None)
+    folders = (
+        ("--log-dir", getattr(args, "log_dir", None)),
+        ("--llm-log-dir", None if llm_log_dir is None else Path(llm_log_dir)),
+    )
+    files = (("--chart", args.chart), ("--summary-json", args.summary_json))
+    for flag, path in (*folders, *((flag, p.parent) for flag, p in files if p is not None)):
+        blocker = _blocking_file(path) if path is not None else None
+        if blocker is not None:
+            raise SystemExit(f"{command}: {flag} needs {path} as a folder, but {blocker} is a file")
+    for flag, path in files:
         if path is not None and path.is_dir():
             raise SystemExit(f"{command}: {flag} {path} is a directory; name a file")
+
+
+def _blocking_file(folder: Path) -> Path | None:
+    """The file standing at ``folder`` or at one of its parents, which keeps it from being a
+    folder; ``None`` when it is one or can be made."""
+    for candidate in (folder, *folder.parents):
+        if candidate.exists():
+            return None if candidate.is_dir() else candidate
+    return None
 
 
 def _report_ratings(
@@ -445,6 +485,8 @@ def run_ratings(args: argparse.Namespace) -> int:
         matches = [Match.from_log(log) for path in files for log in read_jsonl(path)]
     except ValueError as error:  # JSON errors included
         raise SystemExit(f"amongus ratings: {error}") from error
+    except (OSError, EOFError) as error:  # a corrupt or cut-off .gz file, an unreadable one
+        raise SystemExit(f"amongus ratings: cannot read the logs: {error}") from error
     if not matches:
         raise SystemExit(f"amongus ratings: no game logs in {source}")
     print(f"amongus ratings: {len(matches)} games from {len(files)} file(s)", file=sys.stderr)

@@ -429,8 +429,11 @@ def check_servable(names: tuple[str, ...]) -> None:
             continue
         try:
             make_policy(name).reset(seed=0)
-        except Exception as exc:  # e.g. llm: no model, key or endpoint (serve has no such flags)
-            problems.append(f"{name!r} (it needs options the server cannot give it: {exc})")
+        except Exception:  # e.g. llm, whose own message names flags that serve does not have
+            problems.append(
+                f"{name!r} (it needs options, such as a model and an endpoint, that the server "
+                "has no way to give it)"
+            )
     if problems:
         raise ValueError(
             f"these policies cannot play the other seats in this server: {', '.join(problems)}"

@@ -444,7 +444,8 @@ class LLMPolicy:
         self._write_log(state.game_id, record)
         if error is not None and self._consecutive_errors >= self.max_consecutive_errors:
             raise LLMUnavailableError(
-                f"{self._consecutive_errors} LLM requests in a row failed (last: {error}); stopping"
+                f"stopping: {self._consecutive_errors} LLM requests in a row failed; the last: "
+                f"{error}"
             ) from error
         return action
 
@@ -605,7 +606,8 @@ def add_llm_arguments(parser: argparse.ArgumentParser) -> argparse._ArgumentGrou
         type=int,
         default=DEFAULT_RETRIES,
         metavar="N",
-        help="retries per request on timeouts, 429 and 5xx (default: %(default)s)",
+        help="retries per move request on timeouts, 429 and 5xx (default: %(default)s; the "
+        "start-up check of the endpoint always tries twice)",
     )
     group.add_argument(
         "--llm-concurrency",

@@ -180,6 +180,7 @@ def test_an_endpoint_failing_for_good_stops_the_run_keeping_the_finished_games(
     played = (run / "games.jsonl").read_text(encoding="utf-8").splitlines()
     summary = json.loads((run / "summary.json").read_text(encoding="utf-8"))
     assert code == 1 and f"stopped after {len(played)} of 40 games" in err
+    assert "LLM fallback" not in err, "--quiet hides the warning of each fallback"
     assert 0 < len(played) < 40 and summary["games"] == len(played)
     assert "in a row failed" in summary["stopped"]
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gzip
 import json
 from pathlib import Path
 
@@ -250,16 +251,35 @@ def test_ratings_of_a_malformed_log_is_a_message(tmp_path: Path, line: str, says
     assert isinstance(exit_info.value.code, str) and says in exit_info.value.code
 
 
-@pytest.mark.parametrize("where", ["log-dir is a file", "chart is a folder", "summary is a folder"])
+@pytest.mark.parametrize("damage", ["not gzip", "cut off"])
+def test_ratings_of_a_damaged_gzip_log_is_a_message(tmp_path: Path, damage: str) -> None:
+    log = tmp_path / "games.jsonl.gz"
+    whole = gzip.compress(b'{"policies": ["random"]}\n' * 50)
+    log.write_bytes(b"plain text, no gzip" if damage == "not gzip" else whole[: len(whole) // 2])
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(["ratings", str(tmp_path), "--bootstrap", "0"])
+    assert isinstance(exit_info.value.code, str)
+    assert exit_info.value.code.startswith("amongus ratings: cannot read the logs")
+
+
+UNWRITABLE = {
+    "log-dir is a file": ["--log-dir", "a_file"],
+    "log-dir is inside a file": ["--log-dir", "a_file/logs"],
+    "llm-log-dir is a file": ["--llm-log-dir", "a_file"],
+    "chart is a folder": ["--chart", "a_folder"],
+    "chart is inside a file": ["--chart", "a_file/chart.png"],
+    "summary is a folder": ["--summary-json", "a_folder"],
+    "summary is inside a file": ["--summary-json", "a_file/deeper/summary.json"],
+}
+
+
+@pytest.mark.parametrize("where", list(UNWRITABLE))
 def test_unwritable_outputs_are_refused_before_any_game(tmp_path: Path, where: str) -> None:
     a_file, a_folder = tmp_path / "a_file", tmp_path / "a_folder"
     a_file.write_text("")
     a_folder.mkdir()
-    option = {
-        "log-dir is a file": ["--log-dir", str(a_file)],
-        "chart is a folder": ["--chart", str(a_folder)],
-        "summary is a folder": ["--summary-json", str(a_folder)],
-    }[where]
+    flag, relative = UNWRITABLE[where]
+    option = [flag, str(tmp_path / relative)]
     with pytest.raises(SystemExit) as exit_info:
         cli.main(["play", "--games", "2000", "--quiet", *option])  # refused long before
     assert isinstance(exit_info.value.code, str)

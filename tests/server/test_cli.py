@@ -124,3 +124,4 @@ def test_offering_a_policy_the_server_cannot_play_stops_the_command(
     )
     assert out.returncode != 0 and "cannot play" in out.stderr and named in out.stderr
     assert "Traceback" not in out.stderr
+    assert "--llm-" not in out.stderr and "-model" not in out.stderr, "flags serve does not have"
