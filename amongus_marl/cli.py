@@ -348,17 +348,23 @@ def _check_outputs(command: str, args: argparse.Namespace) -> None:
     if args.bootstrap < 0:
         raise SystemExit(f"{command}: --bootstrap must be at least 0 (0: no intervals)")
     llm_log_dir = getattr(args, "llm_log_dir", None)
-    folders = (
+    folders = [
         ("--log-dir", getattr(args, "log_dir", None)),
         ("--llm-log-dir", None if llm_log_dir is None else Path(llm_log_dir)),
-    )
-    files = (("--chart", args.chart), ("--summary-json", args.summary_json))
-    for flag, path in (*folders, *((flag, p.parent) for flag, p in files if p is not None)):
-        blocker = _blocking_file(path) if path is not None else None
+    ]
+    files = [
+        (flag, path)
+        for flag, path in (("--chart", args.chart), ("--summary-json", args.summary_json))
+        if path is not None
+    ]
+    for flag, folder in [*folders, *((flag, path.parent) for flag, path in files)]:
+        blocker = None if folder is None else _blocking_file(folder)
         if blocker is not None:
-            raise SystemExit(f"{command}: {flag} needs {path} as a folder, but {blocker} is a file")
+            raise SystemExit(
+                f"{command}: {flag} needs {folder} as a folder, but {blocker} is a file"
+            )
     for flag, path in files:
-        if path is not None and path.is_dir():
+        if path.is_dir():
             raise SystemExit(f"{command}: {flag} {path} is a directory; name a file")
 
 

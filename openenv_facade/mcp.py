@@ -409,9 +409,7 @@ def _request_id(payload: Any) -> str | int | None:
     """The id to answer an invalid request with: its own when it is one a reply can carry."""
     if isinstance(payload, dict):
         value = payload.get("id")
-        if isinstance(value, int) and not isinstance(value, bool):
-            return value
-        if isinstance(value, str) and is_unicode_text(value):
+        if isinstance(value, (str, int)) and not isinstance(value, bool) and is_unicode_text(value):
             return value
     return None
 
