@@ -1,12 +1,17 @@
 # Build/dev entry points. Everything runs from the project's own .venv, which is
-# (re)built from requirements-dev.lock + pyproject.toml whenever either changes.
-# requirements.lock pins the run-time dependencies only (the Docker image installs it);
-# requirements-dev.lock pins those same versions plus the test tools.
+# (re)built from the locks + pyproject.toml whenever any of them changes.
+#   requirements-bootstrap.lock  the installer (pip), pinned and hashed
+#   requirements.lock            the run-time dependencies only (the Docker image installs it)
+#   requirements-dev.lock        those same versions plus the test tools and the `train` extra
+# The locks are complete (every transitive dependency pinned and hashed), so they are installed
+# with --no-deps: the index is never asked to choose a version, and `pip check` proves the set
+# is consistent. tests/test_locks.py fails when a lock stops being complete.
 
 PYTHON ?= python3.11
 PORT   ?= 8000
 VENV   := .venv
 PY     := $(VENV)/bin/python
+PIP    := $(PY) -m pip --disable-pip-version-check
 STAMP  := $(VENV)/.installed
 
 .DEFAULT_GOAL := test
@@ -14,10 +19,12 @@ STAMP  := $(VENV)/.installed
 
 venv: $(STAMP)
 
-$(STAMP): requirements-dev.lock pyproject.toml setup.cfg
+$(STAMP): requirements-bootstrap.lock requirements-dev.lock pyproject.toml setup.cfg
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --disable-pip-version-check -r requirements-dev.lock
-	$(PY) -m pip install --disable-pip-version-check --no-deps -e .
+	$(PIP) install --require-hashes --no-deps -r requirements-bootstrap.lock
+	$(PIP) install --require-hashes --no-deps --only-binary=:all: -r requirements-dev.lock
+	$(PIP) install --no-deps --no-build-isolation -e .
+	$(PIP) check
 	@touch $@
 
 test: venv
