@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import Iterable, Mapping
-from typing import Any, Final
+from typing import Any, Final, cast
 
 import numpy as np
 from gymnasium import spaces
@@ -35,25 +35,25 @@ class MaskedDiscrete(spaces.Discrete):
 
     def sample(self, mask: Any = None, probability: Any = None) -> np.int64:
         if mask is None or probability is not None or not isinstance(mask, np.ndarray):
-            return super().sample(mask, probability)
+            return cast(np.int64, super().sample(mask, probability))
         if mask.flags.writeable or mask.base is not None:
             # A mask that may change later (a read-only view's base may not be): Discrete
             # checks it at every draw, as usual.
-            return super().sample(mask)
+            return cast(np.int64, super().sample(mask))
         content = mask.tobytes()  # read-only is a promise, not a guarantee: compare contents
         remembered = self._legal_indices.get(id(mask))
         if remembered is None or remembered[0]() is not mask or remembered[1] != content:
             if not self._is_valid(mask):
-                return super().sample(mask)  # Discrete says what is wrong with it
+                return cast(np.int64, super().sample(mask))  # Discrete says what is wrong with it
             if len(self._legal_indices) >= MAX_REMEMBERED_MASKS:
                 self._legal_indices.clear()
             remembered = (self._forget_with(mask), content, np.flatnonzero(mask))
             self._legal_indices[id(mask)] = remembered
         indices = remembered[2]
         if len(indices) == 0:
-            return self.start
+            return cast(np.int64, self.start)
         chosen = indices[self.np_random.integers(len(indices))]
-        return self.start + self.dtype.type(chosen)
+        return cast(np.int64, self.start + chosen)
 
     def _forget_with(self, mask: np.ndarray) -> weakref.ref[np.ndarray]:
         entries, key = self._legal_indices, id(mask)
