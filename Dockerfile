@@ -8,10 +8,16 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 WORKDIR /app
 
-# Run-time dependencies first (pinned and hash-checked; no test tools), so code changes reuse
+# Installed as `make venv` does it: a venv, the pinned installer and build backend first, then the
+# complete run-time lock with --no-deps (hash-checked; the index never chooses a version), so a
+# release on the registry cannot change the image. Dependencies before code: code changes reuse
 # this layer.
-COPY requirements.lock ./
-RUN pip install -r requirements.lock
+COPY requirements-bootstrap.lock requirements.lock ./
+RUN python -m venv /opt/venv \
+    && /opt/venv/bin/python -m pip install --require-hashes --no-deps -r requirements-bootstrap.lock \
+    && /opt/venv/bin/python -m pip install --require-hashes --no-deps --only-binary=:all: \
+        -r requirements.lock
+ENV PATH=/opt/venv/bin:$PATH
 
 # Then the project itself, exactly as the README installs it (no dependency resolution).
 COPY pyproject.toml setup.cfg README.md ./
@@ -19,7 +25,7 @@ COPY among-agents/amongagents ./among-agents/amongagents
 COPY amongus_marl ./amongus_marl
 COPY openenv_facade ./openenv_facade
 COPY openenv.yaml ./
-RUN pip install --no-deps . && rm -rf build *.egg-info
+RUN pip install --no-deps --no-build-isolation . && pip check && rm -rf build *.egg-info
 
 RUN useradd --system --create-home --uid 10001 amongus
 USER amongus

@@ -15,7 +15,7 @@ PIP    := $(PY) -m pip --disable-pip-version-check
 STAMP  := $(VENV)/.installed
 
 .DEFAULT_GOAL := test
-.PHONY: venv test run demo bench clean-venv
+.PHONY: venv test run demo bench clean-venv lock
 
 venv: $(STAMP)
 
@@ -45,3 +45,16 @@ bench: venv
 
 clean-venv:
 	rm -rf $(VENV)
+
+# Re-resolve the locks (the only step that asks the index to choose versions): after a change to
+# pyproject.toml's dependencies or to requirements-bootstrap.in. Uses a pinned pip-tools in a
+# throwaway venv; torch resolves to the CPU wheel pip finds on this machine's disk.
+LOCK_VENV := .lock-venv
+COMPILE   := $(LOCK_VENV)/bin/pip-compile --quiet --allow-unsafe --generate-hashes \
+             --no-emit-find-links --no-emit-index-url --strip-extras
+lock:
+	@test -x $(LOCK_VENV)/bin/pip-compile || { $(PYTHON) -m venv $(LOCK_VENV) && \
+		$(LOCK_VENV)/bin/pip install --quiet pip==26.3 pip-tools==7.7.0; }
+	$(COMPILE) --output-file=requirements-bootstrap.lock requirements-bootstrap.in
+	$(COMPILE) --extra=test --extra=train --output-file=requirements-dev.lock pyproject.toml
+	$(COMPILE) --constraint=requirements-dev.lock --output-file=requirements.lock pyproject.toml
