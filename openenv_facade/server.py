@@ -420,6 +420,7 @@ def create_app(
     )
     app.state.settings = settings
     app.state.registry = registry
+    app.state.web = web
     app.add_middleware(BodyLimit, limit=settings.max_frame_bytes)
 
     @app.exception_handler(RequestValidationError)

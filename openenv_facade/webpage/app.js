@@ -147,11 +147,13 @@ function drawPlayers(players, here) {
     if (!room) continue;
     occupants.sort((a, b) => (a.body - b.body) || (a.seat - b.seat));
     const [x0, y0, x1] = room.box;
-    const cell = 26;
-    const columns = Math.max(1, Math.floor((x1 - x0 - 4) / cell));
+    const cell = 32;
+    const columns = Math.max(1, Math.floor((x1 - x0) / cell));
+    const used = Math.min(columns, occupants.length);
+    const left = room.center[0] - (used * cell) / 2 + cell / 2;
     occupants.forEach((player, i) => {
-      const x = x0 + 4 + cell / 2 + (i % columns) * cell;
-      const y = y0 + 32 + Math.floor(i / columns) * 30;
+      const x = left + (i % columns) * cell;
+      const y = y0 + 36 + Math.floor(i / columns) * 36;
       layer.append(playerMarker(player, x, y, roomName));
     });
   }
@@ -175,15 +177,16 @@ function playerMarker(player, x, y, roomName) {
   const role = player.role ? `, ${player.role}` : "";
   const state = player.body ? ", dead (body)" : "";
   group.append(svg("title", {}, `${player.name}${role}${state} in ${roomName}`));
-  group.append(svg("circle", { class: "disc", cx: x, cy: y, r: 10, fill: colour }));
-  group.append(svg("text", { class: "seat-number", x, y: y + 3.5, fill: inkOn(colour) }, String(player.seat + 1)));
-  group.append(svg("text", { class: "name-tag", x, y: y + 19 }, player.color));
+  group.append(svg("circle", { class: "disc", cx: x, cy: y, r: 13, fill: colour }));
+  group.append(svg("text", { class: "seat-number", x, y: y + 4.5, fill: inkOn(colour) }, String(player.seat + 1)));
+  // The colour's name under the disc (three letters fit), so colour is never the only cue.
+  group.append(svg("text", { class: "name-tag", x, y: y + 24 }, player.color.slice(0, 3)));
   if (player.body) {
-    group.append(svg("line", { class: "cross", x1: x - 8, y1: y - 8, x2: x + 8, y2: y + 8 }));
-    group.append(svg("line", { class: "cross", x1: x + 8, y1: y - 8, x2: x - 8, y2: y + 8 }));
+    group.append(svg("line", { class: "cross", x1: x - 10, y1: y - 10, x2: x + 10, y2: y + 10 }));
+    group.append(svg("line", { class: "cross", x1: x + 10, y1: y - 10, x2: x - 10, y2: y + 10 }));
   }
   if (player.role === "impostor") {
-    group.append(svg("rect", { class: "badge", x: x + 5, y: y - 12, width: 7, height: 7 }));
+    group.append(svg("rect", { class: "badge", x: x + 6, y: y - 16, width: 9, height: 9 }));
   }
   return group;
 }
