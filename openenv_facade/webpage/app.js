@@ -153,7 +153,7 @@ function drawPlayers(players, here) {
     const left = room.center[0] - (used * cell) / 2 + cell / 2;
     occupants.forEach((player, i) => {
       const x = left + (i % columns) * cell;
-      const y = y0 + 36 + Math.floor(i / columns) * 36;
+      const y = y0 + 36 + Math.floor(i / columns) * 40;
       layer.append(playerMarker(player, x, y, roomName));
     });
   }

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from PIL import Image
 
 from amongagents.game import Game
 from amongagents.replay import write_jsonl
@@ -91,9 +92,16 @@ def browser() -> Iterator[object]:
 
 
 @pytest.fixture
-def screenshot_dir(tmp_path: Path) -> Path:
+def screenshot_dir(tmp_path: Path) -> Iterator[Path]:
     chosen = os.environ.get(SCREENSHOT_DIR_VARIABLE)
-    if chosen:
-        Path(chosen).mkdir(parents=True, exist_ok=True)
-        return Path(chosen)
-    return tmp_path
+    if not chosen:
+        yield tmp_path
+        return
+    folder = Path(chosen)
+    folder.mkdir(parents=True, exist_ok=True)
+    started = {p: p.stat().st_mtime for p in folder.glob("web-*.png")}
+    yield folder
+    # Pictures kept in the repository: the checked screenshots, in a 256-colour palette.
+    for shot in folder.glob("web-*.png"):
+        if started.get(shot) != shot.stat().st_mtime:
+            Image.open(shot).convert("RGB").quantize(256).save(shot, optimize=True)

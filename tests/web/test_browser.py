@@ -121,6 +121,7 @@ def test_play_a_whole_game_through_the_buttons(
     page.wait_for_selector("#play-actions button.action")
     rng = random.Random(5)
     clicks = 0
+    met = False
     shot = screenshot_dir / "web-play.png"
     while page.query_selector("#play-result") is None:
         observation = frames.last("observation")["observation"]
@@ -130,10 +131,13 @@ def test_play_a_whole_game_through_the_buttons(
         assert {m["name"] for m in drawn} == expected
         assert {m["room"] for m in drawn} == {observation["location"]}
         assert not any(m["impostor"] for m in drawn)
-        if clicks == 0:
+        # Screenshots of the first turn and of the first turn in a meeting (the README's).
+        in_meeting = observation["phase"] in ("discussion", "voting")
+        if clicks == 0 or (in_meeting and not met):
             page.screenshot(path=str(shot))
             check_marker_pixels(shot, drawn)
             check_map_drawn(shot, page)
+            met = met or in_meeting
         received = len(frames.received)
         if page.is_visible("#play-talk"):
             page.fill("#play-speech", f"I was busy, message {clicks}")
@@ -166,9 +170,12 @@ def test_watch_a_bot_game_to_its_end(
     page, frames = open_page(browser, web_server)
     page.click("#tab-watch")
     page.fill("#watch-seed", "21")
-    page.select_option("#watch-speed", "1")
+    page.select_option("#watch-speed", "64")
     page.click("#watch-start")
-    page.wait_for_selector("#watch-details .last-action")
+    page.wait_for_function(
+        "() => Number((document.querySelector('.last-action') || {textContent: ''})"
+        ".textContent.replace(/^Action (\\d+):.*$/s, '$1')) >= 40"
+    )
     page.click("#watch-toggle")  # pause
     page.wait_for_function("() => !document.querySelector('#watch-toggle').disabled")
     page.wait_for_timeout(300)  # any request in flight comes back
@@ -219,7 +226,7 @@ def test_scrub_a_replay(
     page.wait_for_function("() => !document.querySelector('#replay-timeline').disabled")
     log = logs[1]
     assert page.get_attribute("#replay-timeline", "max") == str(len(log["steps"]))
-    for position in (len(log["steps"]) // 2, 3, len(log["steps"])):
+    for position in (3, len(log["steps"]) // 2, len(log["steps"])):
         page.eval_on_selector(
             "#replay-timeline",
             "(el, v) => { el.value = v; el.dispatchEvent(new Event('input')); }",
@@ -235,7 +242,7 @@ def test_scrub_a_replay(
             p.seat for p in game.players if p.alive
         }
         assert page.inner_text("#replay-position") == f"{position} / {len(log['steps'])}"
-        if position == 3:
+        if position == len(log["steps"]) // 2:
             shot = screenshot_dir / "web-replay.png"
             page.screenshot(path=str(shot))
             check_marker_pixels(shot, drawn)
