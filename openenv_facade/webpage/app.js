@@ -296,6 +296,10 @@ function renderObservation() {
   );
   seat.firstChild.append(el("span", { class: `role-${o.role}`, id: "play-role-text" }, o.role));
   seat.firstChild.append(o.alive ? " (alive)" : " (dead)");
+  // The map's company in words, for screen readers and for anyone who cannot tell colours.
+  const company = o.visible_players.map((p) => (p.dead ? `${p.name} (body)` : p.name));
+  seat.append(el("p", { id: "play-company" },
+    `In ${o.location} with you: ${company.length ? company.join(", ") : "no one"}.`));
   if (o.done) seat.append(el("p", { class: "game-over", id: "play-result" }, `Game over: ${o.game_status}`));
 
   const talkAllowed = o.legal_actions.some((a) => a.type === "talk");

@@ -131,6 +131,8 @@ def test_play_a_whole_game_through_the_buttons(
         assert {m["name"] for m in drawn} == expected
         assert {m["room"] for m in drawn} == {observation["location"]}
         assert not any(m["impostor"] for m in drawn)
+        company = page.inner_text("#play-company")  # the same company in words
+        assert all(name in company for name in expected - {observation["name"]})
         # Screenshots of the first turn and of the first turn in a meeting (the README's).
         in_meeting = observation["phase"] in ("discussion", "voting")
         if clicks == 0 or (in_meeting and not met):
