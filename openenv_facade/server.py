@@ -109,6 +109,17 @@ create one with the JSON-RPC method `openenv/session/create` on `POST /mcp` (its
 reset arguments), then pass its `session_id` to `/reset`, `/step` and `/state`. On `/mcp` the
 seat's moves are MCP tools (`tools/list`, `tools/call`).
 
+## The web page `/web`
+
+A page to play a seat (over `reset`/`step`), watch a bot-only game, or replay a saved one. Its
+whole-game views use four more messages: `{"type": "spectate", "data": {"seed": 7, "policies":
+{...}}}` starts a game of the connection's own with every seat a policy, `{"type":
+"spectate_step", "data": {"steps": 5}}` advances it (reply `spectator`: the cast with roles and
+the new frames); `{"type": "replay", "data": {"log": {...}}}` (one `games.jsonl` line) or
+`{"data": {"path": "games.jsonl", "game": 0}}` (under the server's `AMONGUS_REPLAY_DIR`)
+replays a game (reply `replay`: every frame); `{"type": "replay_files"}` lists that folder.
+Their schemas are under `web_messages` in `/schema`.
+
 ## Limits
 
 Open sessions, idle time and message size are capped (`AMONGUS_MAX_SESSIONS`,

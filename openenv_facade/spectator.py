@@ -246,7 +246,15 @@ def replay_view(
             frames.append(recorder.after_step(phase_before))
     except RequestError:
         raise
-    except (ReplayError, ConfigError, KeyError, TypeError, ValueError, AttributeError) as exc:
+    except (
+        ReplayError,
+        ConfigError,
+        KeyError,
+        IndexError,
+        TypeError,
+        ValueError,
+        AttributeError,
+    ) as exc:
         raise RequestError(f"invalid game log: {exc}") from None
     return GameView(
         mode="replay",

@@ -263,6 +263,26 @@ def test_scrub_a_replay(
         arg=len(logs[0]["steps"]),
     )
     assert frames.types() == {"replay"}
+    # A log the engine cannot replay is refused with the reason, and the shown game stays.
+    tampered = dict(logs[0], steps=[dict(step) for step in logs[0]["steps"]])
+    tampered["steps"][5]["action"] = "KILL Player 1: nobody"
+    page.set_input_files(
+        "#replay-file",
+        files=[
+            {
+                "name": "tampered.jsonl",
+                "mimeType": "application/json",
+                "buffer": (json.dumps(tampered) + "\n").encode(),
+            }
+        ],
+    )
+    page.fill("#replay-game", "0")
+    page.click("#replay-load")
+    page.wait_for_function(
+        "() => document.querySelector('#status').textContent.startsWith('Error')"
+    )
+    assert "step 5" in page.inner_text("#status")
+    assert page.get_attribute("#replay-timeline", "max") == str(len(logs[0]["steps"]))
     page.close()
 
 
