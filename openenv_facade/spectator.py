@@ -276,8 +276,13 @@ class ReplayFolder:
     def files(self) -> ReplayFiles:
         if self.root is None or not self.root.is_dir():
             return ReplayFiles(enabled=self.root is not None, files=[])
+        root = self.root
         found = sorted(
-            p for p in self.root.rglob("*") if p.is_file() and p.name.endswith(REPLAY_SUFFIXES)
+            p
+            for p in root.rglob("*")
+            if p.is_file()
+            and p.name.endswith(REPLAY_SUFFIXES)
+            and p.resolve().is_relative_to(root)  # a link out of the folder is not offered
         )
         return ReplayFiles(
             enabled=True,

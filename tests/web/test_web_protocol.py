@@ -16,7 +16,7 @@ import pytest
 from amongagents.game import Game
 from amongagents.replay import read_jsonl, replay
 from amongus_marl.env import raw_env
-from openenv_facade.models import GameView, ReplayFiles
+from openenv_facade.models import GameView, ReplayFiles, ReplayParams
 from openenv_facade.spectator import spectator_game_seed
 from tests.server.conftest import RANDOM_POLICIES, RunningServer
 from tests.server.helpers import RawSession, play_out
@@ -267,3 +267,20 @@ def test_a_closed_connection_drops_its_watched_game(web_server: RunningServer) -
             break
         time.sleep(0.01)
     assert len(web) == before
+
+
+def test_a_link_out_of_the_replay_folder_is_neither_listed_nor_read(tmp_path: Path) -> None:
+    from openenv_facade.session import RequestError
+    from openenv_facade.settings import ServerSettings
+    from openenv_facade.spectator import ReplayFolder
+
+    folder = tmp_path / "replays"
+    folder.mkdir()
+    outside = tmp_path / "private.jsonl"
+    outside.write_text("{}\n")
+    (folder / "link.jsonl").symlink_to(outside)
+    (folder / "own.jsonl").write_text("{}\n")
+    replays = ReplayFolder(folder)
+    assert [f.path for f in replays.files().files] == ["own.jsonl"]
+    with pytest.raises(RequestError, match="not a .jsonl"):
+        replays.load(ReplayParams(path="link.jsonl"), ServerSettings())
