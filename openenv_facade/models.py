@@ -11,11 +11,16 @@ Messages on ``/ws`` (one JSON text frame each; see ``docs`` of the server for th
                        {"type": "step", "data": GameAction}
                        {"type": "state"} | {"type": "close"}
                        {"type": "mcp", "data": <JSON-RPC 2.0 request>}
+                       {"type": "spectate", "data": SpectateParams}
+                       {"type": "spectate_step", "data": SpectateStepParams}
+                       {"type": "replay", "data": ReplayParams} | {"type": "replay_files"}
     server -> client   {"type": "observation",
                         "data": {"observation": ..., "reward": ..., "done": ...}}
                        {"type": "state", "data": GameState}
                        {"type": "error", "data": {"message": ..., "code": ErrorCode}}
                        {"type": "mcp", "data": <JSON-RPC 2.0 response>}
+                       {"type": "spectator" | "replay", "data": GameView}
+                       {"type": "replay_files", "data": ReplayFiles}
 
 As in OpenEnv, the ``observation`` of an observation reply holds the ``GameObservation`` fields
 except ``reward``, ``done`` and ``metadata``; ``reward`` and ``done`` travel beside it.
@@ -278,6 +283,116 @@ class HttpStepRequest(_Request):
     request_id: str | None = Field(default=None, max_length=255)
 
 
+# --------------------------------------------------------------------------- spectator and replay
+#: Most actions one ``spectate_step`` message may advance a watched game by.
+MAX_SPECTATE_STEPS: Final[int] = 200
+
+
+class SpectateParams(_Request):
+    """``spectate``: start a bot-only game to watch, every seat played by a policy. A spectator
+    sees everything, roles included, so it can only watch a game of its own: there is no way
+    to name someone else's game here."""
+
+    seed: int | None = Field(
+        default=None, ge=0, lt=2**63, description="makes the game reproducible"
+    )
+    config: str | dict[str, int] | None = Field(
+        default=None,
+        description="a preset name (seven_member, five_member, ...) or a full config dict",
+    )
+    policies: PolicyChoice | None = Field(default=None, description="the policy of each role")
+
+
+class SpectateStepParams(_Request):
+    """``spectate_step``: advance the watched game by ``steps`` actions (fewer if it ends)."""
+
+    steps: int = Field(default=1, ge=1, le=MAX_SPECTATE_STEPS)
+
+
+class ReplayParams(_Request):
+    """``replay``: a saved game log to watch, either sent whole (``log``: one line of a
+    ``games.jsonl``) or read from the server's replay folder (``path`` relative to it, and the
+    ``game``'th line of that file)."""
+
+    log: dict[str, Any] | None = Field(default=None, description="one game's event log")
+    path: str | None = Field(
+        default=None, max_length=255, description="a .jsonl file under the server's replay folder"
+    )
+    game: int = Field(default=0, ge=0, description="which game of the file (0-based line)")
+
+    @model_validator(mode="after")
+    def _log_or_path(self) -> ReplayParams:
+        if (self.log is None) == (self.path is None):
+            raise ValueError("give exactly one of 'log' (an event log) or 'path' (a file)")
+        return self
+
+
+class CastMember(_Strict):
+    """A seat of a watched game, with its role (spectator and replay views only)."""
+
+    seat: int
+    name: str
+    color: str
+    role: Role
+
+
+class FramePlayer(_Strict):
+    """Where one seat is after a frame's action."""
+
+    location: str
+    alive: bool
+    body: bool = Field(description="dead and lying unreported in ``location``")
+
+
+class Vote(_Strict):
+    voter: int
+    target: int
+
+
+class GameFrame(_Strict):
+    """The whole game after one action (frame 0: before the first)."""
+
+    step: int = Field(ge=0, description="actions taken so far")
+    timestep: int
+    phase: PhaseName
+    discussion_round: int | None = Field(description="the meeting round, 0-based; none outside")
+    actor: int | None = Field(description="the seat that took this frame's action")
+    action: str | None = Field(description="that action, as the engine logs it")
+    acting_seat: int | None = Field(description="the seat to act next; none once the game is over")
+    players: list[FramePlayer]
+    chat: list[str] = Field(description="speech of the current or latest meeting")
+    votes: list[Vote] = Field(description="ballots cast so far in the current or latest vote")
+    meeting_result: str | None = Field(description="how the latest vote ended")
+    task_completion: float = Field(ge=0.0, le=1.0)
+    game_over: bool
+    game_status: str
+
+
+class GameView(_Strict):
+    """The ``data`` of ``spectator`` and ``replay`` replies: the cast and a run of frames
+    (a ``spectate_step`` reply carries only the new frames)."""
+
+    mode: Literal["spectator", "replay"]
+    config: dict[str, int]
+    seed: int | None
+    cast: list[CastMember]
+    frames: list[GameFrame]
+    winner_reason: str | None = Field(default=None, description="set once the game is over")
+    games_in_file: int | None = Field(default=None, description="replay from a file: its games")
+
+
+class ReplayFile(_Strict):
+    path: str
+    bytes: int
+
+
+class ReplayFiles(_Strict):
+    """The ``data`` of a ``replay_files`` reply: the server's replay folder, if it has one."""
+
+    enabled: bool = Field(description="the server was given a replay folder")
+    files: list[ReplayFile]
+
+
 # ---------------------------------------------------------------------------------------- metadata
 class ValidationIssue(_Strict):
     """One reason a message did not fit its schema."""
@@ -336,6 +451,10 @@ class SchemaReply(_Strict):
     action: dict[str, Any]
     observation: dict[str, Any]
     state: dict[str, Any]
+    web_messages: dict[str, Any] | None = Field(
+        default=None,
+        description="the /ws messages of the web page's spectator and replay views, by type",
+    )
 
 
 # --------------------------------------------------------------------------------------- JSON-RPC

@@ -16,6 +16,9 @@ Endpoints
     ``POST /mcp``    JSON-RPC 2.0: ``tools/list``, ``tools/call``, ``openenv/session/create``,
                      ``openenv/session/close`` (``openenv_facade.mcp``).
     ``GET /health``, ``/metadata``, ``/schema``, ``/docs``, ``/openapi.json``.
+    ``GET /web``     the web page: play a seat, watch a bot-only game, replay a saved game
+                     (``openenv_facade.web``; its views use the ``/ws`` messages ``spectate``,
+                     ``spectate_step``, ``replay`` and ``replay_files``).
 
 Errors never end a session: a bad frame gets an ``error`` reply (``INVALID_JSON``,
 ``UNKNOWN_TYPE``, ``VALIDATION_ERROR``, ``EXECUTION_ERROR``) and the game is unchanged. A move
@@ -36,6 +39,7 @@ import contextlib
 import json
 import logging
 from collections.abc import AsyncIterator, Callable
+from pathlib import Path
 from typing import Annotated, Any, Final, TypeVar
 
 from fastapi import Body, FastAPI, HTTPException, Query, Request, WebSocket
@@ -54,18 +58,23 @@ from openenv_facade.models import (
     GameAction,
     GameObservation,
     GameState,
+    GameView,
     HealthReply,
     HttpErrorReply,
     HttpResetRequest,
     HttpStepRequest,
+    ReplayParams,
     ResetParams,
     SchemaReply,
+    SpectateParams,
+    SpectateStepParams,
     StepReply,
     validation_issues,
 )
 from openenv_facade.registry import CapacityError, SessionRegistry, SessionSlot
 from openenv_facade.session import SeatSession, SessionError, check_servable
 from openenv_facade.settings import ServerSettings
+from openenv_facade.web import WEB_MESSAGE_TYPES, WebViews, add_web_routes, web_message_schemas
 
 log = logging.getLogger("openenv_facade.server")
 
@@ -100,12 +109,30 @@ create one with the JSON-RPC method `openenv/session/create` on `POST /mcp` (its
 reset arguments), then pass its `session_id` to `/reset`, `/step` and `/state`. On `/mcp` the
 seat's moves are MCP tools (`tools/list`, `tools/call`).
 
+## The web page `/web`
+
+A page to play a seat (over `reset`/`step`), watch a bot-only game, or replay a saved one. Its
+whole-game views use four more messages: `{"type": "spectate", "data": {"seed": 7, "policies":
+{...}}}` starts a game of the connection's own with every seat a policy, `{"type":
+"spectate_step", "data": {"steps": 5}}` advances it (reply `spectator`: the cast with roles and
+the new frames); `{"type": "replay", "data": {"log": {...}}}` (one `games.jsonl` line) or
+`{"data": {"path": "games.jsonl", "game": 0}}` (under the server's `AMONGUS_REPLAY_DIR`)
+replays a game (reply `replay`: every frame); `{"type": "replay_files"}` lists that folder.
+Their schemas are under `web_messages` in `/schema`.
+
 ## Limits
 
 Open sessions, idle time and message size are capped (`AMONGUS_MAX_SESSIONS`,
 `AMONGUS_SESSION_TIMEOUT_S`, `AMONGUS_MAX_FRAME_BYTES`, or the `amongus serve` flags).
 """
-MESSAGE_TYPES: Final[tuple[str, ...]] = ("reset", "step", "state", "close", "mcp")
+MESSAGE_TYPES: Final[tuple[str, ...]] = (
+    "reset",
+    "step",
+    "state",
+    "close",
+    "mcp",
+    *WEB_MESSAGE_TYPES,
+)
 #: WebSocket close codes (RFC 6455): normal, and "try again later" when at capacity.
 CLOSE_NORMAL: Final[int] = 1000
 CLOSE_TRY_AGAIN_LATER: Final[int] = 1013
@@ -160,14 +187,21 @@ def _validation_message(what: str, exc: ValidationError) -> str:
 class WireProtocol:
     """Turns one ``/ws`` text frame into its reply (pure: no I/O, so it is easy to test)."""
 
-    def __init__(self, settings: ServerSettings, dispatcher: McpDispatcher) -> None:
+    def __init__(
+        self, settings: ServerSettings, dispatcher: McpDispatcher, web: WebViews | None = None
+    ) -> None:
         self.settings = settings
         self.dispatcher = dispatcher
+        self.web = web if web is not None else WebViews(settings)
         self._handlers: dict[str, Callable[[SessionSlot, dict[str, Any]], str]] = {
             "reset": self._reset,
             "step": self._step,
             "state": self._state,
             "mcp": self._mcp,
+            "spectate": self._spectate,
+            "spectate_step": self._spectate_step,
+            "replay": self._replay,
+            "replay_files": self._replay_files,
         }
 
     def handle(self, slot: SessionSlot, text: str) -> str | None:
@@ -248,6 +282,39 @@ class WireProtocol:
     def _mcp(self, slot: SessionSlot, message: dict[str, Any]) -> str:
         response = self.dispatcher.handle(message.get("data"), slot)
         return "" if response is None else json.dumps({"type": "mcp", "data": response})
+
+    # The web page's whole-game views (``openenv_facade.web``): a game of the connection's own.
+    def _spectate(self, slot: SessionSlot, message: dict[str, Any]) -> str:
+        params = _validated(SpectateParams, _data_object(message), "spectate arguments")
+        if isinstance(params, str):
+            return params
+        return _view_frame(self.web.spectate(slot.id, params))
+
+    def _spectate_step(self, slot: SessionSlot, message: dict[str, Any]) -> str:
+        params = _validated(SpectateStepParams, _data_object(message), "spectate_step arguments")
+        if isinstance(params, str):
+            return params
+        return _view_frame(self.web.spectate_step(slot.id, params))
+
+    def _replay(self, slot: SessionSlot, message: dict[str, Any]) -> str:
+        params = _validated(ReplayParams, _data_object(message), "replay arguments")
+        if isinstance(params, str):
+            return params
+        return _view_frame(self.web.replay(params))
+
+    def _replay_files(self, slot: SessionSlot, message: dict[str, Any]) -> str:
+        if message.get("data") not in (None, {}):
+            return error_frame("a replay_files message carries no data", ErrorCode.VALIDATION_ERROR)
+        return f'{{"type":"replay_files","data":{self.web.replay_files().model_dump_json()}}}'
+
+
+def _data_object(message: dict[str, Any]) -> Any:
+    data = message.get("data")
+    return {} if data is None else data
+
+
+def _view_frame(view: GameView) -> str:
+    return f'{{"type":"{view.mode}","data":{view.model_dump_json()}}}'
 
 
 # ------------------------------------------------------------------------------- HTTP errors
@@ -331,14 +398,18 @@ class BodyLimit:
 
 
 # ------------------------------------------------------------------------------------------ app
-def create_app(settings: ServerSettings | None = None) -> FastAPI:
+def create_app(
+    settings: ServerSettings | None = None, *, replay_dir: Path | None = None
+) -> FastAPI:
     """The ASGI application, with its own session registry and limits. Settings offering a
-    policy the server cannot play with raise ``ValueError``."""
+    policy the server cannot play with raise ``ValueError``. ``replay_dir`` is the folder the
+    web page may replay logs from (default: ``AMONGUS_REPLAY_DIR``, else none)."""
     settings = settings or ServerSettings.from_env()
     check_servable(settings.allowed_policies)
     registry = SessionRegistry(settings)
     dispatcher = McpDispatcher(registry)
-    protocol = WireProtocol(settings, dispatcher)
+    web = WebViews(settings, replay_dir)
+    protocol = WireProtocol(settings, dispatcher, web)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -360,6 +431,7 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.registry = registry
+    app.state.web = web
     app.add_middleware(BodyLimit, limit=settings.max_frame_bytes)
 
     @app.exception_handler(RequestValidationError)
@@ -461,6 +533,7 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
         action=GameAction.model_json_schema(),
         observation=GameObservation.model_json_schema(),
         state=GameState.model_json_schema(),
+        web_messages=web_message_schemas(),
     )
 
     @app.get("/schema", response_model=SchemaReply, tags=["Schema"])
@@ -499,7 +572,9 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
             await _serve_websocket(websocket, slot, protocol, settings)
         finally:
             registry.close(slot.id)
+            web.forget(slot.id)
 
+    add_web_routes(app, settings)
     return app
 
 
