@@ -15,7 +15,7 @@ PIP    := $(PY) -m pip --disable-pip-version-check
 STAMP  := $(VENV)/.installed
 
 .DEFAULT_GOAL := test
-.PHONY: venv test run demo bench clean-venv lock
+.PHONY: venv browser test run demo bench clean-venv lock
 
 venv: $(STAMP)
 
@@ -27,8 +27,16 @@ $(STAMP): requirements-bootstrap.lock requirements-dev.lock pyproject.toml setup
 	$(PIP) check
 	@touch $@
 
-test: venv
+test: venv browser
 	$(PY) -m pytest -q
+
+# The browser tests (tests/web) drive Debian's chromium through Playwright, which cannot
+# download a browser of its own here: install the distribution's once.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+		sudo=$$( [ "$$(id -u)" -eq 0 ] || echo sudo ); \
+		$$sudo apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq chromium >/dev/null; }
 
 run: venv
 	$(VENV)/bin/amongus serve --host 127.0.0.1 --port $(PORT)
