@@ -314,7 +314,7 @@ def run_play(args: argparse.Namespace) -> int:
         args.bootstrap,
         args.seed,
         chart,
-        f"{len(results)} games, {lineup.describe()}",
+        f"{config_label(config)}: {len(results)} games, {lineup.describe()}",
         order="seed order",
     )
     if args.log_dir is not None:
@@ -386,8 +386,10 @@ def _report_ratings(
     *,
     order: str,
 ) -> dict[str, Any]:
-    """Print the ratings table, draw the chart if asked, and return the ratings as a dict.
-    ``order`` says in which order the games were rated (Elo depends on it)."""
+    """Print the ratings table, draw the chart if asked, and return the ratings as a dict: the
+    7vik Elo at the top level (as before) and the Bradley–Terry fit under ``bradley_terry``.
+    ``order`` says in which order the games were rated (Elo depends on it; the fit does not)."""
+    from amongus_marl.evaluation import bradley_terry
     from amongus_marl.evaluation.ratings import (
         INITIAL_RATING,
         K_FACTOR,
@@ -396,45 +398,57 @@ def _report_ratings(
         win_records,
     )
 
-    ratings = rate(matches)
-    intervals = bootstrap_intervals(matches, rounds=bootstrap, seed=seed) if bootstrap > 0 else None
+    elo = rate(matches)
+    elo_intervals = (
+        bootstrap_intervals(matches, rounds=bootstrap, seed=seed) if bootstrap > 0 else None
+    )
+    fitted = bradley_terry.fit(matches)
+    fitted_intervals = (
+        bradley_terry.bootstrap_intervals(matches, rounds=bootstrap, seed=seed)
+        if bootstrap > 0
+        else None
+    )
     records = win_records(matches)
     print(
-        f"ratings (Elo, K={K_FACTOR:g}, start {INITIAL_RATING:g}, games in {order}"
-        + (f"; 95% bootstrap interval over {bootstrap} resamples)" if intervals else ")")
+        f"ratings: Bradley-Terry fit over all {len(matches)} games (Elo scale, mean "
+        f"{INITIAL_RATING:g}"
+        + (f", 95% bootstrap interval over {bootstrap} resamples" if fitted_intervals else "")
+        + f"); 7vik Elo (K={K_FACTOR:g}, start {INITIAL_RATING:g}, games in {order})"
     )
     print(
-        f"  {'policy':16}{'Deception Elo':>24}{'Detection Elo':>24}"
-        f"{'win as imp.':>13}{'win as crew':>13}"
+        f"  {'policy':16}{'Deception':>20}{'Detection':>20}{'Deception Elo':>15}"
+        f"{'Detection Elo':>15}{'win as imp.':>13}{'win as crew':>13}"
     )
-    for policy in ratings.policies:
+    for policy in sorted(set(fitted.policies) | set(elo.policies)):
         cells = []
-        for table, spread in (
-            (ratings.deception, intervals.deception if intervals else {}),
-            (ratings.detection, intervals.detection if intervals else {}),
-        ):
-            value = table.get(policy)
+        for side in ("deception", "detection"):
+            value = getattr(fitted, side).get(policy)
+            spread = getattr(fitted_intervals, side) if fitted_intervals else {}
             if value is None:
-                cells.append(f"{'-':>24}")
+                cells.append(f"{'-':>20}")
             elif policy in spread:
                 low, high = spread[policy]
-                cells.append(f"{value:>8.0f} [{low:>5.0f}, {high:>5.0f}]")
+                cells.append(f"{value:>6.0f} [{low:>5.0f}, {high:>5.0f}]")
             else:
-                cells.append(f"{value:>24.0f}")
+                cells.append(f"{value:>20.0f}")
+        for side in ("deception", "detection"):
+            value = getattr(elo, side).get(policy)
+            cells.append(f"{'-':>15}" if value is None else f"{value:>15.0f}")
         sides = []
         for side in ("impostor", "crewmate"):
             wins, games = records.get(policy, {}).get(side, (0, 0))
             sides.append(f"{100 * wins / games:>12.1f}%" if games else f"{'-':>13}")
-        print(f"  {policy:16}{cells[0]:>24}{cells[1]:>24}{sides[0]}{sides[1]}")
-    result: dict[str, Any] = ratings.to_dict()
+        print(f"  {policy:16}{cells[0]:>20}{cells[1]:>20}{cells[2]}{cells[3]}{sides[0]}{sides[1]}")
+    result: dict[str, Any] = elo.to_dict()
     result["k_factor"] = K_FACTOR
     result["initial_rating"] = INITIAL_RATING
-    if intervals is not None:
-        result["intervals"] = intervals.to_dict()
+    if elo_intervals is not None:
+        result["intervals"] = elo_intervals.to_dict()
+    result["bradley_terry"] = bradley_terry.to_dict(fitted, fitted_intervals)
     if chart is not None:
         from amongus_marl.evaluation.chart import draw_chart
 
-        draw_chart(records, ratings, chart, intervals=intervals, title=title)
+        draw_chart(records, fitted, chart, intervals=fitted_intervals, elo=elo, title=title)
         print(f"chart: {chart}", file=sys.stderr)
     return result
 
@@ -487,8 +501,13 @@ def run_ratings(args: argparse.Namespace) -> int:
         files = [source]
     else:
         raise SystemExit(f"amongus ratings: no such file or directory: {source}")
+    matches: list[Match] = []
+    configs: dict[str, None] = {}  # the configs' labels, in the order met
     try:
-        matches = [Match.from_log(log) for path in files for log in read_jsonl(path)]
+        for path in files:
+            for log in read_jsonl(path):
+                matches.append(Match.from_log(log))
+                configs[_logged_config_label(log)] = None
     except ValueError as error:  # JSON errors included
         raise SystemExit(f"amongus ratings: {error}") from error
     except (OSError, EOFError) as error:  # a corrupt or cut-off .gz file, an unreadable one
@@ -498,13 +517,14 @@ def run_ratings(args: argparse.Namespace) -> int:
     print(f"amongus ratings: {len(matches)} games from {len(files)} file(s)", file=sys.stderr)
     folder = source if source.is_dir() else source.parent
     chart = args.chart or (folder / CHART_FILE)
-    seed = args.seed if args.seed is not None else _run_seed(folder / SUMMARY_FILE)
+    run = _run_summary(folder / SUMMARY_FILE)
+    seed = args.seed if args.seed is not None else _run_seed(run)
     result = _report_ratings(
         matches,
         args.bootstrap,
         seed,
         chart,
-        f"{len(matches)} games from {source}",
+        f"{' + '.join(configs)}: {len(matches)} games, {_lineup_label(run, matches)}",
         order="log order (files by name)",
     )
     if args.summary_json is not None:
@@ -522,13 +542,54 @@ def _game_log_files(folder: Path) -> list[Path]:
     return sorted(p for p in folder.iterdir() if p.name.endswith((".jsonl", ".jsonl.gz")))
 
 
-def _run_seed(summary: Path) -> int:
-    """The seed of the run that wrote ``summary`` (``amongus play --log-dir``), or 0."""
+def _run_summary(path: Path) -> dict[str, Any]:
+    """The summary ``amongus play --log-dir`` wrote beside its logs, or ``{}``."""
     try:
-        seed = json.loads(summary.read_text(encoding="utf-8")).get("seed", 0)
-    except (OSError, ValueError, AttributeError):
-        return 0
-    return seed if isinstance(seed, int) else 0
+        summary = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return summary if isinstance(summary, dict) else {}
+
+
+def _run_seed(summary: dict[str, Any]) -> int:
+    """The seed of the run that wrote ``summary``, or 0."""
+    seed = summary.get("seed", 0)
+    return seed if isinstance(seed, int) and not isinstance(seed, bool) else 0
+
+
+def config_label(config: GameConfig) -> str:
+    """A config's preset name, or its player and impostor counts when it is no preset."""
+    from amongagents.config import PRESETS
+
+    for name, preset in PRESETS.items():
+        if preset == config:
+            return name
+    return f"custom config ({config.num_players} players, {config.num_impostors} impostors)"
+
+
+def _logged_config_label(log: dict[str, Any]) -> str:
+    from amongagents.config import ConfigError, resolve_config
+
+    try:
+        return config_label(resolve_config(log.get("config")))
+    except (ConfigError, TypeError, AttributeError):
+        return "unknown config"
+
+
+def _lineup_label(summary: dict[str, Any], matches: Sequence[Any]) -> str:
+    """The run's lineup as ``amongus play`` described it (from its summary), else which policies
+    the logs show on each side."""
+    lineup = summary.get("lineup")
+    if isinstance(lineup, dict) and {"impostor", "crewmate"} <= set(lineup):
+        text = f"impostor={lineup['impostor']} crewmate={lineup['crewmate']}"
+        seats = lineup.get("seats")
+        if isinstance(seats, dict):
+            for seat, policy in sorted(seats.items(), key=lambda item: (len(item[0]), item[0])):
+                text += f" seat{seat}={policy}"
+        return text
+    impostors = sorted({p for m in matches for p in m.impostors})
+    crewmates = sorted({q for m in matches for q in m.crewmates})
+    return f"impostor={'/'.join(impostors)} crewmate={'/'.join(crewmates)}"
 
 
 if __name__ == "__main__":

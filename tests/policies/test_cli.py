@@ -284,3 +284,28 @@ def test_unwritable_outputs_are_refused_before_any_game(tmp_path: Path, where: s
         cli.main(["play", "--games", "2000", "--quiet", *option])  # refused long before
     assert isinstance(exit_info.value.code, str)
     assert list(a_folder.iterdir()) == [] and a_file.read_text() == ""
+
+
+def test_chart_titles_name_the_config_and_lineup_and_the_fit_is_saved(tmp_path: Path) -> None:
+    run = tmp_path / "run"
+    argv = ["play", "--games", "6", "--config", "five_member", "--impostor", "heuristic"]
+    argv += ["--seat", "2=heuristic", "--quiet", "--bootstrap", "5", "--log-dir", str(run)]
+    assert cli.main(argv) == 0
+    expected = "five_member: 6 games, impostor=heuristic crewmate=random seat2=heuristic"
+    with Image.open(run / cli.CHART_FILE) as chart:
+        assert chart.text["Title"] == expected  # type: ignore[attr-defined]
+    fit = json.loads((run / cli.SUMMARY_FILE).read_text())["ratings"]["bradley_terry"]
+    assert set(fit) >= {"deception", "detection", "intervals", "scale", "mean", "prior_sd"}
+    assert set(fit["deception"]) == {"heuristic"}  # every impostor seat is heuristic
+    # `amongus ratings` redraws it from the logs with the same title: the lineup comes from the
+    # run's summary, the config from the logs.
+    (run / cli.CHART_FILE).unlink()
+    assert cli.main(["ratings", str(run), "--bootstrap", "0"]) == 0
+    with Image.open(run / cli.CHART_FILE) as chart:
+        assert chart.text["Title"] == expected  # type: ignore[attr-defined]
+    # Without a summary, the lineup is what the logs show on each side.
+    (run / cli.SUMMARY_FILE).unlink()
+    assert cli.main(["ratings", str(run), "--bootstrap", "0"]) == 0
+    with Image.open(run / cli.CHART_FILE) as chart:
+        title = chart.text["Title"]  # type: ignore[attr-defined]
+    assert title.startswith("five_member: 6 games, impostor=") and "crewmate=" in title
