@@ -120,6 +120,7 @@ class raw_env(AECEnv):  # noqa: N801 - PettingZoo's naming convention for the ba
         rewards: RewardConfig | Mapping[str, Any] | None = None,
         illegal_action: str = "raise",
         render_mode: str | None = None,
+        reveal_roles: bool = False,
     ) -> None:
         super().__init__()
         if obs_mode not in OBS_MODES:
@@ -143,6 +144,9 @@ class raw_env(AECEnv):  # noqa: N801 - PettingZoo's naming convention for the ba
         self._rewards_dirty = False
         self.illegal_action = illegal_action
         self.render_mode = render_mode
+        if not isinstance(reveal_roles, bool):
+            raise ValueError(f"reveal_roles must be True or False, got {reveal_roles!r}")
+        self.reveal_roles = reveal_roles  # rendering only: spectators may see the impostors
         n = self.game_config.num_players
         self.possible_agents = [f"player_{i}" for i in range(n)]
         self.agent_name_mapping = {agent: i for i, agent in enumerate(self.possible_agents)}
@@ -405,8 +409,8 @@ class raw_env(AECEnv):  # noqa: N801 - PettingZoo's naming convention for the ba
             return None
         game = self._require_game()
         if self.render_mode == "rgb_array":
-            return rendering.render_rgb(game)
-        text = rendering.render_ansi(game)
+            return rendering.render_rgb(game, reveal_roles=self.reveal_roles)
+        text = rendering.render_ansi(game, reveal_roles=self.reveal_roles)
         if self.render_mode == "human":
             print(text)
             return None
