@@ -26,6 +26,9 @@ from amongagents.records import Phase
 from amongagents.skeld import CORRIDORS, MAP_SIZE, ROOM_LABELS, ROOM_POLYGONS, ROOMS, VENTS
 
 RECENT_EVENTS: Final[int] = 6
+#: Why "Buttons used" can read 3/2: as in the reference, every meeting call counts against the
+#: emergency-button budget, body reports included, and reports stay possible past it.
+BUTTONS_NOTE: Final[str] = "(body reports count too; past the limit only reports call meetings)"
 COLOR_RGB: Final[dict[str, tuple[int, int, int]]] = {
     "red": (197, 17, 17),
     "blue": (19, 46, 209),
@@ -89,7 +92,7 @@ def render_ansi(game: Game, *, reveal_roles: bool = False) -> str:
     lines = [
         phase_line(game),
         f"Tasks done: {game.task_completion():.0%}   "
-        f"Buttons used: {game.button_uses}/{game.config.max_num_buttons}",
+        f"Buttons used: {game.button_uses}/{game.config.max_num_buttons} {BUTTONS_NOTE}",
     ]
 
     def named(seat: int) -> str:

@@ -26,6 +26,7 @@ from amongus_marl.rendering import (
     VENT,
     phase_line,
     player_markers,
+    render_ansi,
     render_rgb,
     room_centre,
     save_video,
@@ -56,6 +57,24 @@ def test_ansi_shows_the_phase_and_who_is_in_each_room() -> None:
     assert lines[0] == "Timestep 0/50, task phase; Player 1: red to act"
     everyone = "Player 1: red, Player 2: blue, Player 3: green, Player 4: pink, Player 5: orange"
     assert any(line.split() == ["Cafeteria", *everyone.split()] for line in lines)
+
+
+def test_ansi_says_why_buttons_used_can_exceed_the_limit() -> None:
+    """As in the reference, body reports use up emergency-button calls, so the count can pass
+    the limit (3/2 after two reports and a button press); the view says why."""
+    env = cast_env(five_cast(), render_mode="ansi")
+    game = env.unwrapped.game
+    assert "Buttons used: 0/2 (body reports count too; past the limit only reports call" in (
+        env.render()
+    )
+    take(env, "KILL Player 2: blue")
+    act(env, "player_2", "CALL MEETING using the emergency button at Cafeteria")  # the body's
+    assert game.button_uses == 1
+    assert "Buttons used: 1/2 (body reports count too;" in env.render()
+    game.button_uses = 3  # where two more reports would take it
+    assert "Buttons used: 3/2 (body reports count too; past the limit only reports call" in (
+        render_ansi(game)
+    )
 
 
 def test_ansi_follows_moves_meetings_and_bodies() -> None:
