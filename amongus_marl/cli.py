@@ -1,14 +1,18 @@
 """The ``amongus`` command.
 
 ``amongus play``      play games between policies and summarise them (wins, win conditions,
-                      game length, kills, ejections, task completion, Elo ratings, a PNG chart).
-``amongus ratings``   Deception and Detection Elo (and the chart) from logs ``play`` wrote.
+                      game length, kills, ejections, task completion, ratings, a PNG chart).
+``amongus ratings``   Deception and Detection ratings (and the chart) from logs ``play`` wrote.
+``amongus --version`` the installed version.
 
-Subcommands are registered from ``_SUBCOMMANDS``: each entry names a function
-``"module:function"`` that receives argparse's subparsers object, adds its parser and sets
-``handler`` (or ``func``) to a callable ``(args) -> int`` with ``set_defaults``. A module that
-does not exist yet is skipped, so other packages (``openenv_facade`` adds ``serve``) plug in
-without this module importing them up front; their heavy imports belong inside their handlers.
+Subcommands are plugins: each package lists its own in the ``amongus.commands`` entry-point
+group of its distribution (``[project.entry-points."amongus.commands"]`` in
+``pyproject.toml``; the server package adds ``serve`` this way), read here with
+``importlib.metadata``, so this module names no other package. An entry point names a function
+that receives argparse's subparsers object, adds its parser and sets ``handler`` (or ``func``)
+to a callable ``(args) -> int`` with ``set_defaults``; heavy imports belong inside the handler.
+Commands are listed by name. One whose module cannot be imported (a missing optional
+dependency) is left out with a note on stderr, so it cannot break the others.
 """
 
 from __future__ import annotations
@@ -19,20 +23,20 @@ import importlib
 import json
 import logging
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from importlib.metadata import EntryPoint, entry_points
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
 if TYPE_CHECKING:
     from amongagents.config import GameConfig
 
-#: Subcommand registrars, in help order ("module:function", called with the subparsers).
-_SUBCOMMANDS: list[str] = [
-    "amongus_marl.cli:add_play_command",
-    "amongus_marl.cli:add_ratings_command",
-    "openenv_facade.cli:add_serve_command",
-]
-GAME_LOG_FILE: Final[str] = "games.jsonl"
+#: The entry-point group subcommands register in.
+COMMAND_GROUP: Final[str] = "amongus.commands"
+#: ``amongus play``'s game log: gzip-compressed JSON Lines (a twentieth of the plain size);
+#: ``amongus ratings`` also reads the plain ``games.jsonl`` earlier versions wrote.
+GAME_LOG_FILE: Final[str] = "games.jsonl.gz"
+PLAIN_GAME_LOG_FILE: Final[str] = "games.jsonl"
 SUMMARY_FILE: Final[str] = "summary.json"
 CHART_FILE: Final[str] = "ratings.png"
 
@@ -41,24 +45,49 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="amongus", description="Among Us on the Skeld: play, rate, serve."
     )
+    parser.add_argument("--version", action="version", version=f"amongus {_version()}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     subparsers.required = True
-    for entry in _SUBCOMMANDS:
-        registrar = _load_registrar(entry)
-        if registrar is not None:
+    for name, registrar in _registrars():
+        try:
             registrar(subparsers)
+        except argparse.ArgumentError as error:  # e.g. two plugins claiming one name
+            print(f"amongus: the {name!r} command could not be added: {error}", file=sys.stderr)
     return parser
 
 
-def _load_registrar(entry: str) -> Any:
-    module_name, _, function = entry.partition(":")
+def command_entry_points() -> list[EntryPoint]:
+    """The ``amongus.commands`` entry points of every installed distribution, by name (the
+    first of two with one name wins)."""
+    found: dict[str, EntryPoint] = {}
+    for point in entry_points(group=COMMAND_GROUP):
+        found.setdefault(point.name, point)
+    return [found[name] for name in sorted(found)]
+
+
+def _registrars() -> list[tuple[str, Callable[[Any], Any]]]:
+    points = command_entry_points()
+    if not points:  # a source tree run without installing: this module's own commands
+        return [("play", add_play_command), ("ratings", add_ratings_command)]
+    registrars = []
+    for point in points:
+        try:
+            registrars.append((point.name, point.load()))
+        except (ImportError, AttributeError) as error:
+            print(
+                f"amongus: the {point.name!r} command is unavailable ({point.value}): {error}",
+                file=sys.stderr,
+            )
+    return registrars
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
     try:
-        module = importlib.import_module(module_name)
-    except ModuleNotFoundError as error:
-        if error.name is not None and module_name.startswith(error.name):
-            return None  # that subcommand's module is not written (or installed) yet
-        raise
-    return getattr(module, function)
+        return version("amongus-marl")
+    except PackageNotFoundError:  # a source tree that was never installed
+        return "0.0.0+source"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -252,8 +281,8 @@ def run_play(args: argparse.Namespace) -> int:
         workers = min(workers, policy_kwargs["llm"].get("concurrency", workers))
     keep_logs = args.log_dir is not None
     print(
-        f"amongus play: {args.games} games, {lineup.describe()}, seed {args.seed}, "
-        f"{workers} worker(s)",
+        f"amongus play: {args.games} games of {config_label(config)}, {lineup.describe()}, "
+        f"seed {args.seed}, {workers} worker(s)",
         file=sys.stderr,
     )
     unavailable: type[Exception] = (
@@ -305,9 +334,11 @@ def run_play(args: argparse.Namespace) -> int:
     if args.log_dir is not None:  # the games first: they are what cannot be made again cheaply
         args.log_dir.mkdir(parents=True, exist_ok=True)
         log_file = args.log_dir / GAME_LOG_FILE
-        log_file.unlink(missing_ok=True)
+        for earlier in (log_file, args.log_dir / PLAIN_GAME_LOG_FILE):  # an earlier run's log
+            earlier.unlink(missing_ok=True)
         write_jsonl([r.log for r in results if r.log is not None], log_file)
         print(f"game logs: {log_file}", file=sys.stderr)
+    print(describe_config(config))
     print(format_summary(summary))
     summary["ratings"] = _report_ratings(
         matches,
@@ -462,8 +493,9 @@ def _write_json(path: Path, data: Any) -> None:
 def add_ratings_command(subparsers: Any) -> None:
     ratings = subparsers.add_parser(
         "ratings",
-        help="Deception/Detection Elo from game logs written by `amongus play --log-dir`",
-        description="Read the game logs in LOGDIR (its games.jsonl[.gz] from `amongus play` when "
+        help="Deception/Detection ratings (fit and 7vik Elo) from `amongus play --log-dir` logs",
+        description=f"Read the game logs in LOGDIR (its {GAME_LOG_FILE} or {PLAIN_GAME_LOG_FILE} "
+        "from `amongus play` when "
         "there is one, else every *.jsonl / *.jsonl.gz file) or one log file, print the "
         "policies' Deception and Detection Elo, and write the chart.",
     )
@@ -534,11 +566,16 @@ def run_ratings(args: argparse.Namespace) -> int:
 
 def _game_log_files(folder: Path) -> list[Path]:
     """The game logs of a folder: ``amongus play``'s log when it is there (the folder may also
-    hold the LLM players' prompt logs), else every ``*.jsonl`` / ``*.jsonl.gz`` file."""
-    own = [folder / GAME_LOG_FILE, folder / f"{GAME_LOG_FILE}.gz"]
-    present = [path for path in own if path.is_file()]
-    if present:
-        return present
+    hold the LLM players' prompt logs), else every ``*.jsonl`` / ``*.jsonl.gz`` file. Of a
+    ``games.jsonl.gz`` and a ``games.jsonl`` side by side, the newer is the run's."""
+    own = [
+        path for path in (folder / GAME_LOG_FILE, folder / PLAIN_GAME_LOG_FILE) if path.is_file()
+    ]
+    if own:
+        newest = max(own, key=lambda path: path.stat().st_mtime)
+        if len(own) > 1:
+            print(f"amongus ratings: reading {newest.name}, the newer game log", file=sys.stderr)
+        return [newest]
     return sorted(p for p in folder.iterdir() if p.name.endswith((".jsonl", ".jsonl.gz")))
 
 
@@ -565,6 +602,13 @@ def config_label(config: GameConfig) -> str:
         if preset == config:
             return name
     return f"custom config ({config.num_players} players, {config.num_impostors} impostors)"
+
+
+def describe_config(config: GameConfig) -> str:
+    """The line ``amongus play`` opens its summary with: which config the games were played
+    with, every rule parameter spelled out."""
+    values = ", ".join(f"{key}={value}" for key, value in config.to_dict().items())
+    return f"config: {config_label(config)} ({values})"
 
 
 def _logged_config_label(log: dict[str, Any]) -> str:
