@@ -14,7 +14,7 @@ COPY requirements.lock ./
 RUN pip install -r requirements.lock
 
 # Then the project itself, exactly as the README installs it (no dependency resolution).
-COPY pyproject.toml setup.cfg README.md ./
+COPY pyproject.toml setup.cfg README.md LICENSE ./
 COPY among-agents/amongagents ./among-agents/amongagents
 COPY amongus_marl ./amongus_marl
 COPY openenv_facade ./openenv_facade
