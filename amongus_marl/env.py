@@ -217,13 +217,15 @@ class raw_env(AECEnv):  # noqa: N801 - PettingZoo's naming convention for the ba
         return self.action_spaces[agent]
 
     def _seed_action_spaces(self, seed: int) -> None:
-        """Seed every agent's action space from a reset seed, one stream per agent, so that
-        after ``reset(seed=s)`` the documented loop's ``action_space(agent).sample(mask)``
-        replays too. (PettingZoo's classic environments leave this to the caller; an unseeded
-        reset leaves the spaces as they are, for callers who seed them themselves.)"""
-        words = np.random.SeedSequence(seed).generate_state(len(self.possible_agents))
-        for agent, word in zip(self.possible_agents, words, strict=True):
-            self.action_spaces[agent].seed(int(word))
+        """Seed the agents' action spaces from a reset seed, so that after ``reset(seed=s)``
+        the documented loop's ``action_space(agent).sample(mask)`` replays too. They share one
+        generator, drawn from in play order. (PettingZoo's classic environments leave this to
+        the caller; an unseeded reset leaves the spaces as they are, for callers who seed them
+        themselves.)"""
+        generator = np.random.default_rng(seed)
+        for space in self.action_spaces.values():
+            if isinstance(space, MaskedDiscrete):
+                space.draw_from(generator)
 
     # ------------------------------------------------------------------ episode
     def reset(self, seed: int | None = None, options: dict[str, Any] | None = None) -> None:
