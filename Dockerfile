@@ -20,7 +20,7 @@ RUN python -m venv /opt/venv \
 ENV PATH=/opt/venv/bin:$PATH
 
 # Then the project itself, exactly as the README installs it (no dependency resolution).
-COPY pyproject.toml setup.cfg README.md ./
+COPY pyproject.toml setup.cfg README.md LICENSE ./
 COPY among-agents/amongagents ./among-agents/amongagents
 COPY amongus_marl ./amongus_marl
 COPY openenv_facade ./openenv_facade

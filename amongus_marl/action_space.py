@@ -55,6 +55,12 @@ class MaskedDiscrete(spaces.Discrete):
         chosen = indices[self.np_random.integers(len(indices))]
         return cast(np.int64, self.start + chosen)
 
+    def draw_from(self, generator: np.random.Generator) -> None:
+        """Draw from ``generator`` from now on, as ``Space(seed=generator)`` would: the
+        environment gives its agents' spaces one generator, seeded at ``reset(seed=...)``
+        (one generator for all is far cheaper to make at every reset than one each)."""
+        self._np_random = generator
+
     def _forget_with(self, mask: np.ndarray) -> weakref.ref[np.ndarray]:
         entries, key = self._legal_indices, id(mask)
 

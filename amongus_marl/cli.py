@@ -1,14 +1,18 @@
 """The ``amongus`` command.
 
 ``amongus play``      play games between policies and summarise them (wins, win conditions,
-                      game length, kills, ejections, task completion, Elo ratings, a PNG chart).
-``amongus ratings``   Deception and Detection Elo (and the chart) from logs ``play`` wrote.
+                      game length, kills, ejections, task completion, ratings, a PNG chart).
+``amongus ratings``   Deception and Detection ratings (and the chart) from logs ``play`` wrote.
+``amongus --version`` the installed version.
 
-Subcommands are registered from ``_SUBCOMMANDS``: each entry names a function
-``"module:function"`` that receives argparse's subparsers object, adds its parser and sets
-``handler`` (or ``func``) to a callable ``(args) -> int`` with ``set_defaults``. A module that
-does not exist yet is skipped, so other packages (``openenv_facade`` adds ``serve``) plug in
-without this module importing them up front; their heavy imports belong inside their handlers.
+Subcommands are plugins: each package lists its own in the ``amongus.commands`` entry-point
+group of its distribution (``[project.entry-points."amongus.commands"]`` in
+``pyproject.toml``; the server package adds ``serve`` this way), read here with
+``importlib.metadata``, so this module names no other package. An entry point names a function
+that receives argparse's subparsers object, adds its parser and sets ``handler`` (or ``func``)
+to a callable ``(args) -> int`` with ``set_defaults``; heavy imports belong inside the handler.
+Commands are listed by name. One whose module cannot be imported (a missing optional
+dependency) is left out with a note on stderr, so it cannot break the others.
 """
 
 from __future__ import annotations
@@ -19,20 +23,20 @@ import importlib
 import json
 import logging
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from importlib.metadata import EntryPoint, entry_points
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
 if TYPE_CHECKING:
     from amongagents.config import GameConfig
 
-#: Subcommand registrars, in help order ("module:function", called with the subparsers).
-_SUBCOMMANDS: list[str] = [
-    "amongus_marl.cli:add_play_command",
-    "amongus_marl.cli:add_ratings_command",
-    "openenv_facade.cli:add_serve_command",
-]
-GAME_LOG_FILE: Final[str] = "games.jsonl"
+#: The entry-point group subcommands register in.
+COMMAND_GROUP: Final[str] = "amongus.commands"
+#: ``amongus play``'s game log: gzip-compressed JSON Lines (a twentieth of the plain size);
+#: ``amongus ratings`` also reads the plain ``games.jsonl`` earlier versions wrote.
+GAME_LOG_FILE: Final[str] = "games.jsonl.gz"
+PLAIN_GAME_LOG_FILE: Final[str] = "games.jsonl"
 SUMMARY_FILE: Final[str] = "summary.json"
 CHART_FILE: Final[str] = "ratings.png"
 
@@ -41,24 +45,49 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="amongus", description="Among Us on the Skeld: play, rate, serve."
     )
+    parser.add_argument("--version", action="version", version=f"amongus {_version()}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     subparsers.required = True
-    for entry in _SUBCOMMANDS:
-        registrar = _load_registrar(entry)
-        if registrar is not None:
+    for name, registrar in _registrars():
+        try:
             registrar(subparsers)
+        except argparse.ArgumentError as error:  # e.g. two plugins claiming one name
+            print(f"amongus: the {name!r} command could not be added: {error}", file=sys.stderr)
     return parser
 
 
-def _load_registrar(entry: str) -> Any:
-    module_name, _, function = entry.partition(":")
+def command_entry_points() -> list[EntryPoint]:
+    """The ``amongus.commands`` entry points of every installed distribution, by name (the
+    first of two with one name wins)."""
+    found: dict[str, EntryPoint] = {}
+    for point in entry_points(group=COMMAND_GROUP):
+        found.setdefault(point.name, point)
+    return [found[name] for name in sorted(found)]
+
+
+def _registrars() -> list[tuple[str, Callable[[Any], Any]]]:
+    points = command_entry_points()
+    if not points:  # a source tree run without installing: this module's own commands
+        return [("play", add_play_command), ("ratings", add_ratings_command)]
+    registrars = []
+    for point in points:
+        try:
+            registrars.append((point.name, point.load()))
+        except (ImportError, AttributeError) as error:
+            print(
+                f"amongus: the {point.name!r} command is unavailable ({point.value}): {error}",
+                file=sys.stderr,
+            )
+    return registrars
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
     try:
-        module = importlib.import_module(module_name)
-    except ModuleNotFoundError as error:
-        if error.name is not None and module_name.startswith(error.name):
-            return None  # that subcommand's module is not written (or installed) yet
-        raise
-    return getattr(module, function)
+        return version("amongus-marl")
+    except PackageNotFoundError:  # a source tree that was never installed
+        return "0.0.0+source"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -252,8 +281,8 @@ def run_play(args: argparse.Namespace) -> int:
         workers = min(workers, policy_kwargs["llm"].get("concurrency", workers))
     keep_logs = args.log_dir is not None
     print(
-        f"amongus play: {args.games} games, {lineup.describe()}, seed {args.seed}, "
-        f"{workers} worker(s)",
+        f"amongus play: {args.games} games of {config_label(config)}, {lineup.describe()}, "
+        f"seed {args.seed}, {workers} worker(s)",
         file=sys.stderr,
     )
     unavailable: type[Exception] = (
@@ -305,16 +334,18 @@ def run_play(args: argparse.Namespace) -> int:
     if args.log_dir is not None:  # the games first: they are what cannot be made again cheaply
         args.log_dir.mkdir(parents=True, exist_ok=True)
         log_file = args.log_dir / GAME_LOG_FILE
-        log_file.unlink(missing_ok=True)
+        for earlier in (log_file, args.log_dir / PLAIN_GAME_LOG_FILE):  # an earlier run's log
+            earlier.unlink(missing_ok=True)
         write_jsonl([r.log for r in results if r.log is not None], log_file)
         print(f"game logs: {log_file}", file=sys.stderr)
+    print(describe_config(config))
     print(format_summary(summary))
     summary["ratings"] = _report_ratings(
         matches,
         args.bootstrap,
         args.seed,
         chart,
-        f"{len(results)} games, {lineup.describe()}",
+        f"{config_label(config)}: {len(results)} games, {lineup.describe()}",
         order="seed order",
     )
     if args.log_dir is not None:
@@ -386,8 +417,10 @@ def _report_ratings(
     *,
     order: str,
 ) -> dict[str, Any]:
-    """Print the ratings table, draw the chart if asked, and return the ratings as a dict.
-    ``order`` says in which order the games were rated (Elo depends on it)."""
+    """Print the ratings table, draw the chart if asked, and return the ratings as a dict: the
+    7vik Elo at the top level (as before) and the Bradley–Terry fit under ``bradley_terry``.
+    ``order`` says in which order the games were rated (Elo depends on it; the fit does not)."""
+    from amongus_marl.evaluation import bradley_terry
     from amongus_marl.evaluation.ratings import (
         INITIAL_RATING,
         K_FACTOR,
@@ -396,45 +429,57 @@ def _report_ratings(
         win_records,
     )
 
-    ratings = rate(matches)
-    intervals = bootstrap_intervals(matches, rounds=bootstrap, seed=seed) if bootstrap > 0 else None
+    elo = rate(matches)
+    elo_intervals = (
+        bootstrap_intervals(matches, rounds=bootstrap, seed=seed) if bootstrap > 0 else None
+    )
+    fitted = bradley_terry.fit(matches)
+    fitted_intervals = (
+        bradley_terry.bootstrap_intervals(matches, rounds=bootstrap, seed=seed)
+        if bootstrap > 0
+        else None
+    )
     records = win_records(matches)
     print(
-        f"ratings (Elo, K={K_FACTOR:g}, start {INITIAL_RATING:g}, games in {order}"
-        + (f"; 95% bootstrap interval over {bootstrap} resamples)" if intervals else ")")
+        f"ratings: Bradley-Terry fit over all {len(matches)} games (Elo scale, mean "
+        f"{INITIAL_RATING:g}"
+        + (f", 95% bootstrap interval over {bootstrap} resamples" if fitted_intervals else "")
+        + f"); 7vik Elo (K={K_FACTOR:g}, start {INITIAL_RATING:g}, games in {order})"
     )
     print(
-        f"  {'policy':16}{'Deception Elo':>24}{'Detection Elo':>24}"
-        f"{'win as imp.':>13}{'win as crew':>13}"
+        f"  {'policy':16}{'Deception':>20}{'Detection':>20}{'Deception Elo':>15}"
+        f"{'Detection Elo':>15}{'win as imp.':>13}{'win as crew':>13}"
     )
-    for policy in ratings.policies:
+    for policy in sorted(set(fitted.policies) | set(elo.policies)):
         cells = []
-        for table, spread in (
-            (ratings.deception, intervals.deception if intervals else {}),
-            (ratings.detection, intervals.detection if intervals else {}),
-        ):
-            value = table.get(policy)
+        for side in ("deception", "detection"):
+            value = getattr(fitted, side).get(policy)
+            spread = getattr(fitted_intervals, side) if fitted_intervals else {}
             if value is None:
-                cells.append(f"{'-':>24}")
+                cells.append(f"{'-':>20}")
             elif policy in spread:
                 low, high = spread[policy]
-                cells.append(f"{value:>8.0f} [{low:>5.0f}, {high:>5.0f}]")
+                cells.append(f"{value:>6.0f} [{low:>5.0f}, {high:>5.0f}]")
             else:
-                cells.append(f"{value:>24.0f}")
+                cells.append(f"{value:>20.0f}")
+        for side in ("deception", "detection"):
+            value = getattr(elo, side).get(policy)
+            cells.append(f"{'-':>15}" if value is None else f"{value:>15.0f}")
         sides = []
         for side in ("impostor", "crewmate"):
             wins, games = records.get(policy, {}).get(side, (0, 0))
             sides.append(f"{100 * wins / games:>12.1f}%" if games else f"{'-':>13}")
-        print(f"  {policy:16}{cells[0]:>24}{cells[1]:>24}{sides[0]}{sides[1]}")
-    result: dict[str, Any] = ratings.to_dict()
+        print(f"  {policy:16}{cells[0]:>20}{cells[1]:>20}{cells[2]}{cells[3]}{sides[0]}{sides[1]}")
+    result: dict[str, Any] = elo.to_dict()
     result["k_factor"] = K_FACTOR
     result["initial_rating"] = INITIAL_RATING
-    if intervals is not None:
-        result["intervals"] = intervals.to_dict()
+    if elo_intervals is not None:
+        result["intervals"] = elo_intervals.to_dict()
+    result["bradley_terry"] = bradley_terry.to_dict(fitted, fitted_intervals)
     if chart is not None:
         from amongus_marl.evaluation.chart import draw_chart
 
-        draw_chart(records, ratings, chart, intervals=intervals, title=title)
+        draw_chart(records, fitted, chart, intervals=fitted_intervals, elo=elo, title=title)
         print(f"chart: {chart}", file=sys.stderr)
     return result
 
@@ -448,8 +493,9 @@ def _write_json(path: Path, data: Any) -> None:
 def add_ratings_command(subparsers: Any) -> None:
     ratings = subparsers.add_parser(
         "ratings",
-        help="Deception/Detection Elo from game logs written by `amongus play --log-dir`",
-        description="Read the game logs in LOGDIR (its games.jsonl[.gz] from `amongus play` when "
+        help="Deception/Detection ratings (fit and 7vik Elo) from `amongus play --log-dir` logs",
+        description=f"Read the game logs in LOGDIR (its {GAME_LOG_FILE} or {PLAIN_GAME_LOG_FILE} "
+        "from `amongus play` when "
         "there is one, else every *.jsonl / *.jsonl.gz file) or one log file, print the "
         "policies' Deception and Detection Elo, and write the chart.",
     )
@@ -487,8 +533,13 @@ def run_ratings(args: argparse.Namespace) -> int:
         files = [source]
     else:
         raise SystemExit(f"amongus ratings: no such file or directory: {source}")
+    matches: list[Match] = []
+    configs: dict[str, None] = {}  # the configs' labels, in the order met
     try:
-        matches = [Match.from_log(log) for path in files for log in read_jsonl(path)]
+        for path in files:
+            for log in read_jsonl(path):
+                matches.append(Match.from_log(log))
+                configs[_logged_config_label(log)] = None
     except ValueError as error:  # JSON errors included
         raise SystemExit(f"amongus ratings: {error}") from error
     except (OSError, EOFError) as error:  # a corrupt or cut-off .gz file, an unreadable one
@@ -498,13 +549,14 @@ def run_ratings(args: argparse.Namespace) -> int:
     print(f"amongus ratings: {len(matches)} games from {len(files)} file(s)", file=sys.stderr)
     folder = source if source.is_dir() else source.parent
     chart = args.chart or (folder / CHART_FILE)
-    seed = args.seed if args.seed is not None else _run_seed(folder / SUMMARY_FILE)
+    run = _run_summary(folder / SUMMARY_FILE)
+    seed = args.seed if args.seed is not None else _run_seed(run)
     result = _report_ratings(
         matches,
         args.bootstrap,
         seed,
         chart,
-        f"{len(matches)} games from {source}",
+        f"{' + '.join(configs)}: {len(matches)} games, {_lineup_label(run, matches)}",
         order="log order (files by name)",
     )
     if args.summary_json is not None:
@@ -514,21 +566,74 @@ def run_ratings(args: argparse.Namespace) -> int:
 
 def _game_log_files(folder: Path) -> list[Path]:
     """The game logs of a folder: ``amongus play``'s log when it is there (the folder may also
-    hold the LLM players' prompt logs), else every ``*.jsonl`` / ``*.jsonl.gz`` file."""
-    own = [folder / GAME_LOG_FILE, folder / f"{GAME_LOG_FILE}.gz"]
-    present = [path for path in own if path.is_file()]
-    if present:
-        return present
+    hold the LLM players' prompt logs), else every ``*.jsonl`` / ``*.jsonl.gz`` file. Of a
+    ``games.jsonl.gz`` and a ``games.jsonl`` side by side, the newer is the run's."""
+    own = [
+        path for path in (folder / GAME_LOG_FILE, folder / PLAIN_GAME_LOG_FILE) if path.is_file()
+    ]
+    if own:
+        newest = max(own, key=lambda path: path.stat().st_mtime)
+        if len(own) > 1:
+            print(f"amongus ratings: reading {newest.name}, the newer game log", file=sys.stderr)
+        return [newest]
     return sorted(p for p in folder.iterdir() if p.name.endswith((".jsonl", ".jsonl.gz")))
 
 
-def _run_seed(summary: Path) -> int:
-    """The seed of the run that wrote ``summary`` (``amongus play --log-dir``), or 0."""
+def _run_summary(path: Path) -> dict[str, Any]:
+    """The summary ``amongus play --log-dir`` wrote beside its logs, or ``{}``."""
     try:
-        seed = json.loads(summary.read_text(encoding="utf-8")).get("seed", 0)
-    except (OSError, ValueError, AttributeError):
-        return 0
-    return seed if isinstance(seed, int) else 0
+        summary = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return summary if isinstance(summary, dict) else {}
+
+
+def _run_seed(summary: dict[str, Any]) -> int:
+    """The seed of the run that wrote ``summary``, or 0."""
+    seed = summary.get("seed", 0)
+    return seed if isinstance(seed, int) and not isinstance(seed, bool) else 0
+
+
+def config_label(config: GameConfig) -> str:
+    """A config's preset name, or its player and impostor counts when it is no preset."""
+    from amongagents.config import PRESETS
+
+    for name, preset in PRESETS.items():
+        if preset == config:
+            return name
+    return f"custom config ({config.num_players} players, {config.num_impostors} impostors)"
+
+
+def describe_config(config: GameConfig) -> str:
+    """The line ``amongus play`` opens its summary with: which config the games were played
+    with, every rule parameter spelled out."""
+    values = ", ".join(f"{key}={value}" for key, value in config.to_dict().items())
+    return f"config: {config_label(config)} ({values})"
+
+
+def _logged_config_label(log: dict[str, Any]) -> str:
+    from amongagents.config import ConfigError, resolve_config
+
+    try:
+        return config_label(resolve_config(log.get("config")))
+    except (ConfigError, TypeError, AttributeError):
+        return "unknown config"
+
+
+def _lineup_label(summary: dict[str, Any], matches: Sequence[Any]) -> str:
+    """The run's lineup as ``amongus play`` described it (from its summary), else which policies
+    the logs show on each side."""
+    lineup = summary.get("lineup")
+    if isinstance(lineup, dict) and {"impostor", "crewmate"} <= set(lineup):
+        text = f"impostor={lineup['impostor']} crewmate={lineup['crewmate']}"
+        seats = lineup.get("seats")
+        if isinstance(seats, dict):
+            for seat, policy in sorted(seats.items(), key=lambda item: (len(item[0]), item[0])):
+                text += f" seat{seat}={policy}"
+        return text
+    impostors = sorted({p for m in matches for p in m.impostors})
+    crewmates = sorted({q for m in matches for q in m.crewmates})
+    return f"impostor={'/'.join(impostors)} crewmate={'/'.join(crewmates)}"
 
 
 if __name__ == "__main__":

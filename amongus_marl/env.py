@@ -93,17 +93,50 @@ class TextObservation(str):
     dtype: Final = np.dtype(str)
 
 
-def env(**kwargs: Any) -> AECEnv:
+def env(
+    *,
+    config: str | Mapping[str, Any] | GameConfig = "seven_member",
+    obs_mode: str = "vector",
+    mask_in_info: bool = False,
+    rewards: RewardConfig | Mapping[str, Any] | None = None,
+    illegal_action: str = "raise",
+    render_mode: str | None = None,
+    reveal_roles: bool = False,
+) -> AECEnv:
     """The environment wrapped with PettingZoo's order-enforcing wrapper.
+
+    Args:
+        config: a preset name (``"five_member"``, ``"seven_member"``, ``"sample_five_member"``),
+            a dict with the reference's nine keys, or a ``GameConfig``.
+        obs_mode: ``"vector"`` (a float32 Box, see ``amongus_marl.observations``) or ``"text"``
+            (the 7vik-layout prompt).
+        mask_in_info: give the plain observation and put the action mask in
+            ``infos[agent]["action_mask"]`` (what SuperSuit's observation wrappers need).
+        rewards: shaping terms (``RewardConfig`` or its fields as a dict); none by default.
+        illegal_action: ``"raise"`` (an illegal action raises and changes nothing) or
+            ``"penalize"`` (it costs the agent ``RewardConfig.illegal_action`` and it acts again).
+        render_mode: ``None``, ``"ansi"``, ``"human"`` (text view) or ``"rgb_array"`` (the map).
+        reveal_roles: rendering only: mark the impostors, for spectators.
 
     PettingZoo's out-of-bounds assertion wrapper is not applied: ``step`` also accepts 7vik
     action strings, and the raw environment validates every action itself with a clear error.
     """
-    return wrappers.OrderEnforcingWrapper(raw_env(**kwargs))
+    return wrappers.OrderEnforcingWrapper(
+        raw_env(
+            config=config,
+            obs_mode=obs_mode,
+            mask_in_info=mask_in_info,
+            rewards=rewards,
+            illegal_action=illegal_action,
+            render_mode=render_mode,
+            reveal_roles=reveal_roles,
+        )
+    )
 
 
 class raw_env(AECEnv):  # noqa: N801 - PettingZoo's naming convention for the bare environment
-    """The bare environment; see the module docstring for the spec card."""
+    """The bare environment; see the module docstring for the spec card and ``env`` for the
+    parameters."""
 
     metadata = {
         "name": "amongus_v0",
@@ -120,6 +153,7 @@ class raw_env(AECEnv):  # noqa: N801 - PettingZoo's naming convention for the ba
         rewards: RewardConfig | Mapping[str, Any] | None = None,
         illegal_action: str = "raise",
         render_mode: str | None = None,
+        reveal_roles: bool = False,
     ) -> None:
         super().__init__()
         if obs_mode not in OBS_MODES:
@@ -143,6 +177,9 @@ class raw_env(AECEnv):  # noqa: N801 - PettingZoo's naming convention for the ba
         self._rewards_dirty = False
         self.illegal_action = illegal_action
         self.render_mode = render_mode
+        if not isinstance(reveal_roles, bool):
+            raise ValueError(f"reveal_roles must be True or False, got {reveal_roles!r}")
+        self.reveal_roles = reveal_roles  # rendering only: spectators may see the impostors
         n = self.game_config.num_players
         self.possible_agents = [f"player_{i}" for i in range(n)]
         self.agent_name_mapping = {agent: i for i, agent in enumerate(self.possible_agents)}
@@ -179,10 +216,22 @@ class raw_env(AECEnv):  # noqa: N801 - PettingZoo's naming convention for the ba
     def action_space(self, agent: str) -> spaces.Space[Any]:
         return self.action_spaces[agent]
 
+    def _seed_action_spaces(self, seed: int) -> None:
+        """Seed the agents' action spaces from a reset seed, so that after ``reset(seed=s)``
+        the documented loop's ``action_space(agent).sample(mask)`` replays too. They share one
+        generator, drawn from in play order. (PettingZoo's classic environments leave this to
+        the caller; an unseeded reset leaves the spaces as they are, for callers who seed them
+        themselves.)"""
+        generator = np.random.default_rng(seed)
+        for space in self.action_spaces.values():
+            if isinstance(space, MaskedDiscrete):
+                space.draw_from(generator)
+
     # ------------------------------------------------------------------ episode
     def reset(self, seed: int | None = None, options: dict[str, Any] | None = None) -> None:
         """Start a new game. ``options={"scenario": {"players": [...]}}`` fixes seats' colour,
-        role and tasks; ``seed`` makes the game (and every later unseeded reset) reproducible."""
+        role and tasks; ``seed`` makes the game (and every later unseeded reset) reproducible,
+        and seeds the agents' action spaces, so that ``sample(mask)`` draws replay as well."""
         options = dict(options or {})
         scenario = options.pop("scenario", None)
         if options:
@@ -199,6 +248,8 @@ class raw_env(AECEnv):  # noqa: N801 - PettingZoo's naming convention for the ba
         self.game = Game(self.game_config, seed=source.getrandbits(63), scenario=scenario)
         self._seed_source = source
         self._begin_episode()
+        if seed is not None:
+            self._seed_action_spaces(integer_seed(seed))
 
     def reset_from_game(self, game: Game) -> None:
         """Adopt an engine game (e.g. one rebuilt from a log) as the current episode."""
@@ -405,8 +456,8 @@ class raw_env(AECEnv):  # noqa: N801 - PettingZoo's naming convention for the ba
             return None
         game = self._require_game()
         if self.render_mode == "rgb_array":
-            return rendering.render_rgb(game)
-        text = rendering.render_ansi(game)
+            return rendering.render_rgb(game, reveal_roles=self.reveal_roles)
+        text = rendering.render_ansi(game, reveal_roles=self.reveal_roles)
         if self.render_mode == "human":
             print(text)
             return None

@@ -11,6 +11,11 @@ arguments; on a ``/ws`` connection, which is its own session, the game restarts 
 ``openenv/session/close``. Over HTTP a ``tools/call`` names its session with
 ``params.session_id``; on a ``/ws`` connection the connection's own session is used.
 
+OpenEnv's ``MCPToolClient`` by default sends the tools as step actions on ``/ws``
+(``{"type": "list_tools"}``, ``{"type": "call_tool", "tool_name", "arguments"}``); they are
+answered here too, as OpenEnv's MCP environments answer them (``list_tools_step``,
+``call_tool_step``).
+
 A valid request without an ``id`` is a JSON-RPC notification: it is carried out (MCP clients
 send ``notifications/initialized``, which needs nothing) and never answered. A payload that is no
 valid request is answered with an error even without an ``id`` (whose ``id`` is then null).
@@ -292,13 +297,18 @@ class McpDispatcher:
         unknown = sorted(set(params) - {"name", "arguments", "session_id", "_meta"})
         if unknown:
             raise RpcError(INVALID_PARAMS, f"Invalid params: unknown key(s) {unknown}")
-        name = params.get("name")
+        action = self._tool_action(params.get("name"), params.get("arguments", {}))
+        target = self._call_slot(params.get("session_id"), slot)
+        return tool_result(self._play(target, action))
+
+    def _tool_action(self, name: Any, arguments: Any) -> GameAction:
+        """The move a tool call stands for; a ``RpcError`` (``INVALID_PARAMS``) when the tool is
+        unknown or its arguments do not fit its schema."""
         tool = TOOLS_BY_NAME.get(name) if isinstance(name, str) else None
         if tool is None:
             raise RpcError(
                 INVALID_PARAMS, f"Unknown tool {name!r}; tools: {', '.join(TOOLS_BY_NAME)}"
             )
-        arguments = params.get("arguments", {})
         if arguments is None:
             arguments = {}
         if not isinstance(arguments, dict):
@@ -320,20 +330,74 @@ class McpDispatcher:
                 [{"loc": ["room"], "msg": "not a room of the Skeld", "type": "enum"}],
             )
         try:
-            action = tool.to_action(parsed)
+            return tool.to_action(parsed)
         except ValidationError as exc:  # arguments the tool accepts but no GameAction could carry
             raise RpcError(
                 INVALID_PARAMS,
                 f"Invalid arguments for tool {tool.name!r}",
                 validation_issues(exc.errors()),
             ) from None
-        target = self._call_slot(params.get("session_id"), slot)
+
+    @staticmethod
+    def _play(target: SessionSlot, action: GameAction) -> GameObservation:
         try:
             observation = target.session.step(action)
         except SessionError as exc:
             raise RpcError(SERVER_ERROR, str(exc), {"code": exc.code}) from None
         target.touch()
-        return tool_result(observation)
+        return observation
+
+    # ------------------------------------------------------ OpenEnv's MCP actions, as steps
+    def list_tools_step(self) -> dict[str, Any]:
+        """The reply to a ``list_tools`` step: OpenEnv's ``ListToolsObservation`` (the tools,
+        each with ``input_schema``), which needs no game. Discovery is no move: reward none,
+        not done."""
+        tools = [
+            {"name": tool.name, "description": tool.description, "input_schema": schema}
+            for tool, schema in zip(
+                TOOLS, (spec["inputSchema"] for spec in tool_specs()), strict=True
+            )
+        ]
+        return {"observation": {"tools": tools}, "reward": None, "done": False}
+
+    def call_tool_step(
+        self, slot: SessionSlot, tool_name: str, arguments: dict[str, Any]
+    ) -> dict[str, Any]:
+        """The reply to a ``call_tool`` step: OpenEnv's ``CallToolObservation``. A move played
+        (or refused by the rules, ``is_error`` true, the game unchanged) has its ``result`` in
+        the shape of FastMCP's ``CallToolResult``, whose ``data`` (the observation envelope) is
+        what ``MCPToolClient.call_tool`` returns; reward and done are the game's. A call that
+        could not be made (unknown tool, bad arguments, no game or a finished one) has
+        ``error`` (``tool_not_found``, ``invalid_args``, ``execution_error``) instead, which the
+        client raises, and changes nothing."""
+        try:
+            observation = self._play(slot, self._tool_action(tool_name, arguments))
+        except RpcError as exc:
+            if exc.code != INVALID_PARAMS:
+                kind = "execution_error"
+            elif tool_name not in TOOLS_BY_NAME:
+                kind = "tool_not_found"
+            else:
+                kind = "invalid_args"
+            error = {"error_type": kind, "message": exc.message}
+            return {
+                "observation": {"tool_name": tool_name, "result": None, "error": error},
+                "reward": None,
+                "done": False,
+            }
+        payload = observation_payload(observation)
+        result = {
+            "content": [{"type": "text", "text": observation_text(observation)}],
+            "structured_content": payload,
+            "meta": None,
+            "data": payload,
+            "is_error": observation.error is not None,
+        }
+        return {
+            "observation": {"tool_name": tool_name, "result": result, "error": None},
+            "reward": observation.reward,
+            "done": observation.done,
+        }
 
     def _session_create(self, request: JsonRpcRequest, slot: SessionSlot | None) -> dict[str, Any]:
         """A session whose game starts at once with the params as reset arguments. Over

@@ -9,6 +9,7 @@ Messages on ``/ws`` (one JSON text frame each; see ``docs`` of the server for th
 
     client -> server   {"type": "reset", "data": ResetParams}
                        {"type": "step", "data": GameAction}
+                       {"type": "step", "data": ListToolsStep | CallToolStep}  (OpenEnv MCP)
                        {"type": "state"} | {"type": "close"}
                        {"type": "mcp", "data": <JSON-RPC 2.0 request>}
                        {"type": "spectate", "data": SpectateParams}
@@ -471,6 +472,30 @@ class JsonRpcError(_Strict):
     code: int
     message: str
     data: Any = None
+
+
+# ------------------------------------------------------------- OpenEnv's MCP actions, as steps
+class ListToolsStep(_Request):
+    """``{"type": "list_tools"}`` as a step's data: OpenEnv's ``ListToolsAction``, which its
+    ``MCPToolClient.list_tools()`` sends. The reply's observation is ``{"tools": [...]}``."""
+
+    type: Literal["list_tools"]
+    metadata: dict[str, Any] = Field(default_factory=dict, description="ignored")
+
+
+class CallToolStep(_Request):
+    """``{"type": "call_tool", "tool_name": ..., "arguments": {...}}`` as a step's data:
+    OpenEnv's ``CallToolAction``, which ``MCPToolClient.call_tool()`` sends. The reply's
+    observation is ``{"tool_name", "result", "error"}``."""
+
+    type: Literal["call_tool"]
+    tool_name: str = Field(max_length=128)
+    arguments: dict[str, Any] = Field(default_factory=dict)
+    metadata: dict[str, Any] = Field(default_factory=dict, description="ignored")
+
+
+#: ``type`` values of step data that are OpenEnv MCP actions rather than moves.
+MCP_STEP_TYPES: Final[tuple[str, ...]] = ("list_tools", "call_tool")
 
 
 # --------------------------------------------------------------------------------- MCP tool inputs

@@ -52,6 +52,8 @@ from starlette.websockets import WebSocketDisconnect
 from openenv_facade import __version__
 from openenv_facade.mcp import ENVELOPE_FIELDS, McpDispatcher
 from openenv_facade.models import (
+    MCP_STEP_TYPES,
+    CallToolStep,
     EnvironmentInfo,
     ErrorCode,
     ErrorData,
@@ -63,6 +65,7 @@ from openenv_facade.models import (
     HttpErrorReply,
     HttpResetRequest,
     HttpStepRequest,
+    ListToolsStep,
     ReplayParams,
     ResetParams,
     SchemaReply,
@@ -95,6 +98,10 @@ One connection is one session with its own game. Send one JSON text frame per me
   config dict), `policies` (per role, e.g. `{"impostor": "heuristic", "crewmate": "random"}`).
 - `{"type": "step", "data": {"type": "move", "target": "Admin"}}` plays a move: any entry of the
   observation's `legal_actions`, or `{"raw": "<7vik action string>"}`.
+- `{"type": "step", "data": {"type": "list_tools"}}` and `{"type": "step", "data": {"type":
+  "call_tool", "tool_name": "move", "arguments": {"room": "Admin"}}}` are OpenEnv's MCP actions
+  (what its `MCPToolClient` sends), answered with `{"tools": [...]}` and
+  `{"tool_name", "result", "error"}` observations.
 - `{"type": "state"}`, `{"type": "close"}`, and `{"type": "mcp", "data": <JSON-RPC request>}`.
 
 Replies: `{"type": "observation", "data": {"observation": {...}, "reward": r, "done": d}}`,
@@ -269,10 +276,28 @@ class WireProtocol:
         data = message.get("data")
         if not isinstance(data, dict):
             return error_frame("step 'data' must be an action object", ErrorCode.VALIDATION_ERROR)
+        if data.get("type") in MCP_STEP_TYPES:
+            return self._mcp_step(slot, data)
         action = _validated(GameAction, data, "action")
         if isinstance(action, str):
             return action
         return observation_frame(slot.session.step(action))
+
+    def _mcp_step(self, slot: SessionSlot, data: dict[str, Any]) -> str:
+        """OpenEnv's MCP actions sent as steps, as its ``MCPToolClient`` sends them; answered as
+        OpenEnv's MCP environments answer them (``McpDispatcher.list_tools_step`` and
+        ``call_tool_step``)."""
+        if data["type"] == "list_tools":
+            listed = _validated(ListToolsStep, data, "list_tools action")
+            if isinstance(listed, str):
+                return listed
+            reply = self.dispatcher.list_tools_step()
+        else:
+            call = _validated(CallToolStep, data, "call_tool action")
+            if isinstance(call, str):
+                return call
+            reply = self.dispatcher.call_tool_step(slot, call.tool_name, call.arguments)
+        return f'{{"type":"observation","data":{json.dumps(reply)}}}'
 
     def _state(self, slot: SessionSlot, message: dict[str, Any]) -> str:
         if message.get("data") not in (None, {}):

@@ -3,7 +3,8 @@
 ``run_games(config, Lineup(impostor=..., crewmate=...), games, workers=...)`` plays games on
 one or many cores and returns ``GameResult`` records; ``summarize`` turns them into win rates
 (Wilson intervals), win conditions, game length, kills, ejections and task completion;
-``ratings.rate`` computes each policy's Deception and Detection Elo.
+``bradley_terry.fit`` fits each policy's Deception and Detection rating over all games (with
+``bradley_terry.bootstrap_intervals``), and ``ratings.rate`` computes the 7vik Elo.
 """
 
 from amongus_marl.evaluation.ratings import (

@@ -1,18 +1,24 @@
-"""A PNG chart of win rates and Elo ratings per policy, drawn with Pillow.
+"""A PNG chart of win rates and ratings per policy, drawn with Pillow.
 
 Left panel: each policy's win rate as impostor and as crewmate, with 95% Wilson intervals.
-Right panel: its Deception and Detection Elo as bars from the 1500 start, with bootstrap
-intervals when given.
+Right panel: its Deception and Detection rating (the Bradley–Terry fit over all games) as bars
+from the 1500 mean, with 95% bootstrap intervals as whiskers, and the 7vik Elo as a hollow
+diamond on each bar.
+
+Every number is written under the axis, in a row per quantity aligned with its bar, never
+beside a bar or whisker, where it could be taken for an interval's limit.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
 from PIL import Image, ImageDraw, ImageFont
+from PIL.PngImagePlugin import PngInfo
 
 from amongus_marl.evaluation.ratings import INITIAL_RATING, Intervals, Ratings
 from amongus_marl.evaluation.stats import wilson_interval
@@ -24,15 +30,34 @@ GRID: Final[str] = "#dddddd"
 PANEL_WIDTH: Final[int] = 460
 PANEL_HEIGHT: Final[int] = 340
 MARGIN: Final[int] = 56
-LABEL_HEIGHT: Final[int] = 12  # a value label in the small font
-LABEL_GAP: Final[int] = 3
+ROW_HEIGHT: Final[int] = 15  # one line of the small font under an axis
+DIAMOND: Final[int] = 5  # half the width of an Elo marker
+
+Font = ImageFont.ImageFont | ImageFont.FreeTypeFont
 
 
-def _font(size: int) -> ImageFont.ImageFont | ImageFont.FreeTypeFont:
+def _font(size: int) -> Font:
     try:
         return ImageFont.load_default(size=size)
     except TypeError:  # Pillow < 10.1 has one bitmap size only
         return ImageFont.load_default()
+
+
+@dataclass(frozen=True)
+class Bar:
+    """One bar: its value, its interval (whisker) and a marker drawn on it (the Elo)."""
+
+    value: float | None
+    interval: tuple[float, float] | None = None
+    marker: float | None = None
+
+
+def panel_boxes() -> tuple[tuple[int, int, int, int], tuple[int, int, int, int]]:
+    """The plot areas (left, top, right, bottom) of the win-rate and the rating panel."""
+    top = MARGIN + 10
+    left = (MARGIN, top, MARGIN + PANEL_WIDTH, top + PANEL_HEIGHT)
+    right = (2 * MARGIN + PANEL_WIDTH, top, 2 * MARGIN + 2 * PANEL_WIDTH, top + PANEL_HEIGHT)
+    return left, right
 
 
 def draw_chart(
@@ -41,85 +66,92 @@ def draw_chart(
     path: str | Path,
     *,
     intervals: Intervals | None = None,
+    elo: Ratings | None = None,
     title: str = "",
 ) -> Path:
     """Draw the chart to ``path`` (PNG) and return the path.
 
-    ``records``: per policy and side, (games won, games played), as ``ratings.win_records``.
+    ``records``: per policy and side, (games won, games played), as ``ratings.win_records``;
+    ``ratings`` and ``intervals``: the bars and whiskers of the rating panel (the Bradley–Terry
+    fit); ``elo``: the 7vik Elo, drawn as markers; ``title``: the run (config, games, lineup).
     """
-    policies = sorted(set(records) | set(ratings.policies))
-    width, height = 2 * PANEL_WIDTH + 3 * MARGIN, PANEL_HEIGHT + 2 * MARGIN + 40
+    policies = sorted(set(records) | set(ratings.policies) | set(elo.policies if elo else ()))
+    width = 2 * PANEL_WIDTH + 3 * MARGIN
+    left_box, right_box = panel_boxes()
+    legend_y = right_box[3] + 4 * ROW_HEIGHT + 12  # under the rows of numbers
+    height = legend_y + 32
     image = Image.new("RGB", (width, height), "white")
     draw = ImageDraw.Draw(image)
     font, small = _font(14), _font(11)
     if title:
         draw.text((MARGIN, 12), title, fill=INK, font=font)
-    top = MARGIN + 10
-    left_box = (MARGIN, top, MARGIN + PANEL_WIDTH, top + PANEL_HEIGHT)
-    right_box = (2 * MARGIN + PANEL_WIDTH, top, 2 * MARGIN + 2 * PANEL_WIDTH, top + PANEL_HEIGHT)
 
-    win_bars: list[tuple[float | None, tuple[float, float] | None]] = []
+    win_bars: list[Bar] = []
     for policy in policies:
         for side in ("impostor", "crewmate"):
             wins, games = records.get(policy, {}).get(side, (0, 0))
-            win_bars.append((wins / games, wilson_interval(wins, games)) if games else (None, None))
+            win_bars.append(Bar(wins / games, wilson_interval(wins, games)) if games else Bar(None))
     _bar_panel(
         draw,
         left_box,
         policies,
         win_bars,
-        0.0,
-        1.0,
-        0.0,
+        (0.0, 1.0, 0.0),
         "win rate (95% Wilson CI)",
+        [("win", [None if b.value is None else f"{100 * b.value:.0f}%" for b in win_bars])],
         small,
         font,
         percent=True,
     )
 
-    elo_bars: list[tuple[float | None, tuple[float, float] | None]] = []
+    rating_bars: list[Bar] = []
     values: list[float] = [INITIAL_RATING]
     for policy in policies:
-        for table, spread in (
-            (ratings.deception, intervals.deception if intervals else {}),
-            (ratings.detection, intervals.detection if intervals else {}),
-        ):
-            value = table.get(policy)
-            interval = spread.get(policy)
-            elo_bars.append((value, interval))
-            if value is not None:
-                values.append(value)
-            if interval is not None:
-                values.extend(interval)
+        for side in ("deception", "detection"):
+            value = getattr(ratings, side).get(policy)
+            interval = getattr(intervals, side).get(policy) if intervals else None
+            marker = getattr(elo, side).get(policy) if elo else None
+            rating_bars.append(Bar(value, interval, marker))
+            values += [v for v in (value, marker) if v is not None] + list(interval or ())
     low, high = min(values), max(values)
     pad = max(25.0, 0.1 * (high - low))
     step = _tick_step(high - low + 2 * pad)
+    rows = [("fit", [None if b.value is None else f"{b.value:.0f}" for b in rating_bars])]
+    if elo is not None:
+        rows.append(("Elo", [None if b.marker is None else f"{b.marker:.0f}" for b in rating_bars]))
     _bar_panel(
         draw,
         right_box,
         policies,
-        elo_bars,
-        math.floor((low - pad) / step) * step,
-        math.ceil((high + pad) / step) * step,
-        INITIAL_RATING,
-        "Deception / Detection Elo",
+        rating_bars,
+        (
+            math.floor((low - pad) / step) * step,
+            math.ceil((high + pad) / step) * step,
+            INITIAL_RATING,
+        ),
+        "Deception / Detection rating (Bradley-Terry fit, 95% bootstrap CI)",
+        rows,
         small,
         font,
         percent=False,
     )
-    legend_y = top + PANEL_HEIGHT + 34
-    for i, (label, colour) in enumerate(
-        (
-            ("as impostor / Deception Elo", IMPOSTOR_COLOUR),
-            ("as crewmate / Detection Elo", CREWMATE_COLOUR),
-        )
+    x = MARGIN
+    for label, colour in (
+        ("as impostor / Deception", IMPOSTOR_COLOUR),
+        ("as crewmate / Detection", CREWMATE_COLOUR),
     ):
-        x = MARGIN + i * 260
         draw.rectangle((x, legend_y, x + 14, legend_y + 14), fill=colour)
         draw.text((x + 20, legend_y), label, fill=INK, font=small)
+        x += 230
+    if elo is not None:
+        _diamond(draw, x + 7, legend_y + 7)
+        draw.text((x + 20, legend_y), "7vik Elo (K = 32, games in order)", fill=INK, font=small)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    image.save(path, format="PNG")
+    metadata = PngInfo()
+    if title:  # also as the PNG's Title text, which viewers and tests can read
+        metadata.add_text("Title", title)
+    image.save(path, format="PNG", pnginfo=metadata)
     return path
 
 
@@ -127,18 +159,20 @@ def _bar_panel(
     draw: ImageDraw.ImageDraw,
     box: tuple[int, int, int, int],
     policies: Sequence[str],
-    bars: Sequence[tuple[float | None, tuple[float, float] | None]],
-    low: float,
-    high: float,
-    base: float,
+    bars: Sequence[Bar],
+    axis: tuple[float, float, float],
     label: str,
-    small: ImageFont.ImageFont | ImageFont.FreeTypeFont,
-    font: ImageFont.ImageFont | ImageFont.FreeTypeFont,
+    rows: Sequence[tuple[str, Sequence[str | None]]],
+    small: Font,
+    font: Font,
     *,
     percent: bool,
 ) -> None:
-    """Pairs of bars (impostor, crewmate) per policy, drawn from ``base``, with whiskers."""
+    """Pairs of bars (impostor, crewmate) per policy, drawn from the base of ``axis`` (low,
+    high, base), with whiskers and markers; under the axis the policy names, then one row of
+    values per entry of ``rows`` (a row label and a text per bar)."""
     x0, y0, x1, y1 = box
+    low, high, base = axis
     span = (high - low) or 1.0
 
     def y_of(value: float) -> float:
@@ -154,39 +188,51 @@ def _bar_panel(
         draw.text((x0 - 44, y - 7), text, fill=INK, font=small)
         tick += step
     draw.line((x0, y_of(base), x1, y_of(base)), fill=INK)
+    for r, (row_label, _) in enumerate(rows):
+        draw.text((x0 - 44, y1 + 6 + (r + 1) * ROW_HEIGHT), row_label, fill=INK, font=small)
     slot = (x1 - x0) / max(1, len(policies))
     bar = min(40.0, slot / 3)
     for i, policy in enumerate(policies):
         centre = x0 + slot * (i + 0.5)
-        draw.text((centre - 3.5 * len(policy), y1 + 6), policy, fill=INK, font=small)
+        draw.text(
+            (centre - draw.textlength(policy, font=small) / 2, y1 + 6), policy, fill=INK, font=small
+        )
         for j, colour in enumerate((IMPOSTOR_COLOUR, CREWMATE_COLOUR)):
-            value, interval = bars[2 * i + j]
-            if value is None:
-                continue
             left = centre - bar + j * bar
-            top, bottom = sorted((y_of(value), y_of(base)))
+            middle = left + bar / 2
+            for r, (_, texts) in enumerate(rows):
+                number = texts[2 * i + j]
+                if number is not None:
+                    width = draw.textlength(number, font=small)
+                    draw.text(
+                        (middle - width / 2, y1 + 6 + (r + 1) * ROW_HEIGHT),
+                        number,
+                        fill=colour,
+                        font=small,
+                    )
+            drawn = bars[2 * i + j]
+            if drawn.value is None:
+                continue
+            top, bottom = sorted((y_of(drawn.value), y_of(base)))
             draw.rectangle((left + 2, top, left + bar - 2, max(bottom, top + 1)), fill=colour)
-            ends = [y_of(value)]
-            if interval is not None:
-                middle = left + bar / 2
-                a, b = y_of(interval[0]), y_of(interval[1])
+            if drawn.interval is not None:
+                a, b = y_of(drawn.interval[0]), y_of(drawn.interval[1])
                 draw.line((middle, a, middle, b), fill=INK, width=2)
                 draw.line((middle - 5, a, middle + 5, a), fill=INK, width=2)
                 draw.line((middle - 5, b, middle + 5, b), fill=INK, width=2)
-                ends += [a, b]
-            text = f"{100 * value:.0f}%" if percent else f"{value:.0f}"
-            draw.text((left + 2, _label_top(ends, below=value < base)), text, fill=INK, font=small)
+            if drawn.marker is not None:
+                _diamond(draw, middle, y_of(drawn.marker))
 
 
-def _label_top(ends: Sequence[float], *, below: bool) -> float:
-    """Where a value label starts: past the far end of its bar and whisker (their screen ``y``s
-    in ``ends``), so it never crosses them; under a bar that hangs below the base line."""
-    return max(ends) + LABEL_GAP if below else min(ends) - LABEL_GAP - LABEL_HEIGHT
+def _diamond(draw: ImageDraw.ImageDraw, x: float, y: float) -> None:
+    """An Elo marker: a hollow diamond, a shape no whisker has."""
+    d = DIAMOND
+    draw.polygon([(x, y - d), (x + d, y), (x, y + d), (x - d, y)], fill="white", outline=INK)
 
 
 def _tick_step(span: float) -> float:
     """A round step (1, 2.5 or 5 times a power of ten) giving at most eight ticks. Up to 500,
-    every such step divides 1500, so the Elo panel's base line always has its tick."""
+    every such step divides 1500, so the rating panel's base line always has its tick."""
     if span <= 0:
         return 1.0
     power = 10.0 ** math.floor(math.log10(span / 4))

@@ -38,3 +38,24 @@ def test_the_supersuit_snippet_stacks_frames() -> None:
     assert env.observation_space("player_0").shape == (4 * length,)
     assert isinstance(observation, np.ndarray)
     assert observation.shape == (4 * length,)
+
+
+def test_the_rendering_snippet_writes_an_episode_gif(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from PIL import Image
+
+    [snippet] = python_blocks_using("save_video(frames")
+    monkeypatch.chdir(tmp_path)
+    namespace: dict[str, Any] = {}
+    exec(compile(snippet, "README.md", "exec"), namespace)
+    assert namespace["env"].unwrapped.game.is_over
+    with Image.open(tmp_path / "episode.gif") as gif:
+        assert gif.n_frames >= 2  # type: ignore[attr-defined]
+        assert gif.size == (980, 561)
+
+
+def test_the_readme_picture_is_checked_in() -> None:
+    picture = README.parent / "docs" / "episode.gif"
+    assert "(docs/episode.gif)" in README.read_text(encoding="utf-8")
+    assert picture.is_file() and picture.stat().st_size < 300_000

@@ -10,6 +10,8 @@ from typing import Any
 
 import pytest
 
+from amongagents.replay import read_jsonl
+from amongus_marl import cli
 from amongus_marl.policies.base import make_policy, registered_policies
 from amongus_marl.policies.llm import LLMPolicy, add_llm_arguments, policy_kwargs_from_args
 from amongus_marl.policies.llm_client import ConcurrencyLimiter
@@ -113,8 +115,6 @@ def test_llm_is_registered_and_the_limiter_crosses_processes():
 
 def play_llm(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int | str | None, str]:
     """Run ``amongus play`` with LLM options; (exit code or message, stderr)."""
-    from amongus_marl import cli
-
     try:
         code: int | str | None = cli.main(["play", "--quiet", "--bootstrap", "0", *argv])
     except SystemExit as exit_info:
@@ -177,7 +177,7 @@ def test_an_endpoint_failing_for_good_stops_the_run_keeping_the_finished_games(
         *("--impostor", "llm", "--impostor-model", MODEL, "--llm-retries", "0"),
         *("--llm-base-url", llm_server.base_url, "--llm-api-key", API_KEY),
     )
-    played = (run / "games.jsonl").read_text(encoding="utf-8").splitlines()
+    played = list(read_jsonl(run / cli.GAME_LOG_FILE))
     summary = json.loads((run / "summary.json").read_text(encoding="utf-8"))
     assert code == 1 and f"stopped after {len(played)} of 40 games" in err
     assert "LLM fallback" not in err, "--quiet hides the warning of each fallback"

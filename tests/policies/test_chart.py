@@ -1,4 +1,5 @@
-"""The ratings chart: round axis ticks, and value labels that stay clear of bars and whiskers."""
+"""The ratings chart: round axis ticks, and numbers written under the axes, never beside a
+whisker where they could be read as an interval limit."""
 
 from __future__ import annotations
 
@@ -9,7 +10,15 @@ from hypothesis import given
 from hypothesis import strategies as st
 from PIL import Image
 
-from amongus_marl.evaluation.chart import LABEL_HEIGHT, _label_top, _tick_step, draw_chart
+from amongus_marl.evaluation.chart import (
+    CREWMATE_COLOUR,
+    GRID,
+    IMPOSTOR_COLOUR,
+    INK,
+    _tick_step,
+    draw_chart,
+    panel_boxes,
+)
 from amongus_marl.evaluation.ratings import Intervals, Ratings
 
 
@@ -27,18 +36,6 @@ def test_elo_axis_has_a_tick_on_the_starting_rating() -> None:
         assert 1500 % _tick_step(span) == 0
 
 
-@given(
-    st.lists(st.floats(min_value=0, max_value=500), min_size=1, max_size=3),
-    st.booleans(),
-)
-def test_a_value_label_lies_wholly_past_its_bar_and_whisker(ends: list[float], below: bool) -> None:
-    top = _label_top(ends, below=below)
-    if below:  # under the lowest point drawn (screen y grows downwards)
-        assert top > max(ends)
-    else:
-        assert top + LABEL_HEIGHT < min(ends)
-
-
 def test_chart_with_intervals_is_drawn(tmp_path: Path) -> None:
     ratings = Ratings(
         deception={"heuristic": 1580.0, "random": 1420.0},
@@ -52,8 +49,55 @@ def test_chart_with_intervals_is_drawn(tmp_path: Path) -> None:
         "heuristic": {"impostor": (30, 50), "crewmate": (35, 50)},
         "random": {"impostor": (10, 50), "crewmate": (5, 50)},
     }
-    path = draw_chart(records, ratings, tmp_path / "chart.png", intervals=intervals)
+    elo = Ratings(
+        deception={"heuristic": 1552.0, "random": 1440.0},
+        detection={"heuristic": 1590.0, "random": 1402.0},
+    )
+    title = "five_member: 200 games, impostor=heuristic crewmate=random"
+    path = draw_chart(
+        records, ratings, tmp_path / "chart.png", intervals=intervals, elo=elo, title=title
+    )
+    drawn_colours = {rgb(c) for c in ("white", GRID, INK, IMPOSTOR_COLOUR, CREWMATE_COLOUR)}
     with Image.open(path) as image:
         assert image.format == "PNG"
-        colours = {colour for _, colour in image.getcolors(maxcolors=1 << 16) or []}
-    assert (0xC0, 0x39, 0x2B) in colours and (0x2E, 0x6F, 0xB7) in colours  # both sides' bars
+        assert image.text["Title"] == title  # type: ignore[attr-defined]
+        rgb_image = image.convert("RGB")
+    colours = {colour for _, colour in rgb_image.getcolors(maxcolors=1 << 16) or []}
+    assert rgb(IMPOSTOR_COLOUR) in colours and rgb(CREWMATE_COLOUR) in colours  # both sides
+    for left, top, right, bottom in panel_boxes():
+        # Inside the plot areas there are bars, whiskers, Elo diamonds and grid lines, drawn
+        # in flat colours; text would bring its anti-aliased greys. It is all under the axes.
+        inside = rgb_image.crop((left, top, right + 1, bottom + 1))
+        assert {c for _, c in inside.getcolors(maxcolors=1 << 16) or []} <= drawn_colours
+        below = rgb_image.crop((left, bottom + 2, right + 1, bottom + 60))
+        assert len(below.getcolors(maxcolors=1 << 16) or []) > 5  # the names and the numbers
+    # The Elo diamond is drawn where the Elo lies, on its bar's centre line: its hollow middle
+    # is white where the bar (1500 to 1580) would otherwise be red.
+    assert rgb_image.getpixel(_elo_diamond_centre(ratings, intervals, elo)) == rgb("white")
+
+
+def rgb(colour: str) -> tuple[int, int, int]:
+    from PIL import ImageColor
+
+    red, green, blue = ImageColor.getrgb(colour)[:3]
+    return red, green, blue
+
+
+def _elo_diamond_centre(ratings: Ratings, intervals: Intervals, elo: Ratings) -> tuple[int, int]:
+    """Where the heuristic's Deception Elo marker sits (the hollow middle of the diamond)."""
+    _, (x0, y0, x1, y1) = panel_boxes()
+    values = [1500.0, *ratings.deception.values(), *ratings.detection.values()]
+    values += [*elo.deception.values(), *elo.detection.values()]
+    values += [
+        v for pair in [*intervals.deception.values(), *intervals.detection.values()] for v in pair
+    ]
+    low, high = min(values), max(values)
+    pad = max(25.0, 0.1 * (high - low))
+    step = _tick_step(high - low + 2 * pad)
+    axis_low = math.floor((low - pad) / step) * step
+    axis_high = math.ceil((high + pad) / step) * step
+    y = y1 - (elo.deception["heuristic"] - axis_low) / (axis_high - axis_low) * (y1 - y0)
+    slot = (x1 - x0) / 2
+    bar = min(40.0, slot / 3)
+    x = x0 + slot * 0.5 - bar + bar / 2
+    return round(x), round(y)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import gzip
 import json
+from importlib.metadata import EntryPoint, entry_points, version
 from pathlib import Path
 
 import pytest
@@ -185,7 +186,9 @@ def test_bad_arguments_exit_with_a_message(argv: list[str]) -> None:
     assert exit_info.value.code not in (0, None)
 
 
-def test_subcommands_plug_in_through_the_hook(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_subcommands_plug_in_through_the_entry_point_group(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     import sys
     import types
 
@@ -198,17 +201,63 @@ def test_subcommands_plug_in_through_the_hook(monkeypatch: pytest.MonkeyPatch) -
 
     module.add_hello_command = add_hello_command  # type: ignore[attr-defined]
     monkeypatch.setitem(sys.modules, "fake_plugin_cli", module)
-    monkeypatch.setattr(
-        cli,
-        "_SUBCOMMANDS",
-        [
-            *cli._SUBCOMMANDS,
-            "fake_plugin_cli:add_hello_command",
-            "not_written_yet.cli:add_later_command",
-        ],
-    )
+    installed = list(entry_points(group=cli.COMMAND_GROUP))
+    plugins = [
+        EntryPoint("hello", "fake_plugin_cli:add_hello_command", cli.COMMAND_GROUP),
+        # a package registered but not importable here (e.g. training without its extra)
+        EntryPoint("train", "amongus_marl.not_written_yet:add_train_command", cli.COMMAND_GROUP),
+    ]
+    monkeypatch.setattr(cli, "entry_points", lambda group: [*installed, *plugins])
     assert cli.main(["hello", "--times", "2"]) == 42  # `func` works as well as `handler`
-    assert "play" in cli.build_parser().format_help()
+    help_text = cli.build_parser().format_help()
+    assert "play" in help_text and "serve" in help_text and "train" not in help_text
+    assert "the 'train' command is unavailable" in capsys.readouterr().err
+
+
+def test_the_installed_commands_are_the_distributions_entry_points() -> None:
+    registered = {point.name: point.value for point in entry_points(group=cli.COMMAND_GROUP)}
+    assert registered == {
+        "play": "amongus_marl.cli:add_play_command",
+        "ratings": "amongus_marl.cli:add_ratings_command",
+        "serve": "openenv_facade.cli:add_serve_command",
+    }
+    source = Path(cli.__file__).read_text(encoding="utf-8")
+    assert "openenv_facade" not in source, "the environment names no server module"
+    assert [point.name for point in cli.command_entry_points()] == ["play", "ratings", "serve"]
+
+
+def test_version(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(["--version"])
+    assert exit_info.value.code == 0
+    assert capsys.readouterr().out.strip() == f"amongus {version('amongus-marl')}"
+
+
+def test_play_prints_its_config_and_writes_gzip_logs(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run = tmp_path / "run"
+    (run).mkdir()
+    (run / cli.PLAIN_GAME_LOG_FILE).write_text("an earlier run's log\n")
+    argv = ["play", "--games", "2", "--config", "five_member", "--quiet", "--bootstrap", "0"]
+    assert cli.main([*argv, "--log-dir", str(run)]) == 0
+    captured = capsys.readouterr()
+    assert "amongus play: 2 games of five_member," in captured.err
+    assert captured.out.startswith(
+        "config: five_member (num_players=5, num_impostors=1, num_common_tasks=1, "
+    )
+    assert "max_timesteps=50)" in captured.out.splitlines()[0]
+    log = run / cli.GAME_LOG_FILE
+    assert log.name == "games.jsonl.gz" and gzip.decompress(log.read_bytes()).count(b"\n") == 2
+    assert not (run / cli.PLAIN_GAME_LOG_FILE).exists(), "the earlier run's log is replaced"
+    assert cli.main(["ratings", str(run), "--bootstrap", "0"]) == 0
+    assert "2 games from 1 file(s)" in capsys.readouterr().err
+    # A folder of an earlier version's plain log is still read.
+    old = tmp_path / "old"
+    old.mkdir()
+    (old / cli.PLAIN_GAME_LOG_FILE).write_bytes(gzip.decompress(log.read_bytes()))
+    assert cli.main(["ratings", str(old), "--bootstrap", "0"]) == 0
+    assert "2 games from 1 file(s)" in capsys.readouterr().err
 
 
 def _play_small_run(folder: Path) -> None:
@@ -284,3 +333,28 @@ def test_unwritable_outputs_are_refused_before_any_game(tmp_path: Path, where: s
         cli.main(["play", "--games", "2000", "--quiet", *option])  # refused long before
     assert isinstance(exit_info.value.code, str)
     assert list(a_folder.iterdir()) == [] and a_file.read_text() == ""
+
+
+def test_chart_titles_name_the_config_and_lineup_and_the_fit_is_saved(tmp_path: Path) -> None:
+    run = tmp_path / "run"
+    argv = ["play", "--games", "6", "--config", "five_member", "--impostor", "heuristic"]
+    argv += ["--seat", "2=heuristic", "--quiet", "--bootstrap", "5", "--log-dir", str(run)]
+    assert cli.main(argv) == 0
+    expected = "five_member: 6 games, impostor=heuristic crewmate=random seat2=heuristic"
+    with Image.open(run / cli.CHART_FILE) as chart:
+        assert chart.text["Title"] == expected  # type: ignore[attr-defined]
+    fit = json.loads((run / cli.SUMMARY_FILE).read_text())["ratings"]["bradley_terry"]
+    assert set(fit) >= {"deception", "detection", "intervals", "scale", "mean", "prior_sd"}
+    assert set(fit["deception"]) == {"heuristic"}  # every impostor seat is heuristic
+    # `amongus ratings` redraws it from the logs with the same title: the lineup comes from the
+    # run's summary, the config from the logs.
+    (run / cli.CHART_FILE).unlink()
+    assert cli.main(["ratings", str(run), "--bootstrap", "0"]) == 0
+    with Image.open(run / cli.CHART_FILE) as chart:
+        assert chart.text["Title"] == expected  # type: ignore[attr-defined]
+    # Without a summary, the lineup is what the logs show on each side.
+    (run / cli.SUMMARY_FILE).unlink()
+    assert cli.main(["ratings", str(run), "--bootstrap", "0"]) == 0
+    with Image.open(run / cli.CHART_FILE) as chart:
+        title = chart.text["Title"]  # type: ignore[attr-defined]
+    assert title.startswith("five_member: 6 games, impostor=") and "crewmate=" in title

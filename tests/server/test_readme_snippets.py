@@ -20,7 +20,9 @@ def python_blocks_using(marker: str) -> list[str]:
     return [block for block in blocks if marker in block]
 
 
-@pytest.mark.parametrize("marker", ["AmongUsEnv(", 'rpc("openenv/session/create"'])
+@pytest.mark.parametrize(
+    "marker", ["AmongUsEnv(", 'rpc("openenv/session/create"', "MCPToolClient(base_url"]
+)
 def test_the_readme_snippet_runs(server: RunningServer, marker: str) -> None:
     [snippet] = python_blocks_using(marker)
     assert README_URL in snippet
