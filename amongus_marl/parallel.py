@@ -149,15 +149,19 @@ class AmongUsParallelEnv(ParallelEnv[str, Any, Any]):
         action = actions[acting]
         if isinstance(action, np.integer):
             action = int(action)  # the AEC version's fast path takes plain ints
-        if offenders:
-            # Penalized waiting agents: the game does not advance, so the acting agent's action
-            # is only checked (its penalty too if it is illegal), never played.
+        if offenders or self._penalize:
+            # Penalties are decided before anything is played: the acting agent's action is
+            # checked, and the game advances only if no agent offended.
             try:
                 aec._resolve(action)
             except IllegalActionError as exc:
-                offenders[acting] = str(exc)
-            return self._penalized(offenders)
-        aec.step(action)  # raises IllegalActionError (naming the agent) and changes nothing
+                offenders[acting] = f"{acting} (to act): {exc}"
+            if offenders:
+                return self._penalized(offenders)
+        try:
+            aec.step(action)  # changes nothing when it raises
+        except IllegalActionError as exc:
+            raise IllegalActionError(f"{acting} (to act): {exc}") from None
         game = aec.game
         assert game is not None
         self._acting = None if game.is_over else aec.agent_selection
