@@ -38,3 +38,21 @@ def test_the_supersuit_snippet_stacks_frames() -> None:
     assert env.observation_space("player_0").shape == (4 * length,)
     assert isinstance(observation, np.ndarray)
     assert observation.shape == (4 * length,)
+
+
+def test_the_parallel_snippet_plays_a_whole_game() -> None:
+    [snippet] = python_blocks_using("amongus_marl.parallel_env(")
+    namespace: dict[str, Any] = {}
+    exec(compile(snippet, "README.md", "exec"), namespace)
+    env, terminations = namespace["env"], namespace["terminations"]
+    assert not env.agents and env.game.is_over
+    assert set(terminations) == set(env.possible_agents) and all(terminations.values())
+
+
+def test_the_seat_env_snippet_trains() -> None:
+    pytest.importorskip("torch").set_num_threads(1)
+    [snippet] = python_blocks_using("amongus_marl.SEAT_ENV_ID")
+    namespace: dict[str, Any] = {}
+    exec(compile(snippet, "README.md", "exec"), namespace)
+    assert namespace["model"].num_timesteps >= 512
+    assert namespace["env"].unwrapped.role == "crewmate"
