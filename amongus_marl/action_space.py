@@ -50,10 +50,12 @@ class MaskedDiscrete(spaces.Discrete):
             remembered = (self._forget_with(mask), content, np.flatnonzero(mask))
             self._legal_indices[id(mask)] = remembered
         indices = remembered[2]
-        if len(indices) <= 1:
+        if len(indices) == 0:
+            return cast(np.int64, self.start)
+        if len(indices) == 1:
             # Nothing to draw: Generator.integers(1) consumes no random bits either, so the
             # stream stays Discrete's (the Parallel API's NOOP-only masks take this path).
-            return cast(np.int64, self.start + (indices[0] if len(indices) else 0))
+            return cast(np.int64, self.start + indices[0])
         chosen = indices[self.np_random.integers(len(indices))]
         return cast(np.int64, self.start + chosen)
 

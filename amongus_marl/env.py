@@ -16,9 +16,9 @@ Actions
     fake each task instance, watch each room on the Security monitor, and structured speech acts
     (neutral, accuse a seat, vouch for a seat, claim a room), and last ``NOOP``, which only the
     Parallel version (``amongus_marl.parallel``) uses and which is never legal here. The action
-    mask marks the legal entries. ``step`` also takes a 7vik action string, free ``SPEAK: …`` text and
-    ``VIEW MONITOR <room>`` included. An illegal action raises ``IllegalActionError`` and changes
-    nothing; with ``illegal_action="penalize"`` it instead costs the agent
+    mask marks the legal entries. ``step`` also takes a 7vik action string, free ``SPEAK: …``
+    text and ``VIEW MONITOR <room>`` included. An illegal action raises ``IllegalActionError``
+    and changes nothing; with ``illegal_action="penalize"`` it instead costs the agent
     ``RewardConfig.illegal_action`` and still changes nothing else (the agent acts again).
 
 Observations

@@ -54,7 +54,7 @@ from gymnasium import spaces
 from pettingzoo import ParallelEnv
 
 from amongagents.game import IllegalActionError
-from amongus_marl.env import raw_env
+from amongus_marl.env import RENDER_MODES, raw_env
 
 __all__ = ["AmongUsParallelEnv", "parallel_env"]
 
@@ -74,7 +74,7 @@ class AmongUsParallelEnv(ParallelEnv[str, Any, Any]):
 
     metadata = {
         "name": "amongus_v0",
-        "render_modes": list(raw_env.metadata["render_modes"]),
+        "render_modes": list(RENDER_MODES),
         "is_parallelizable": True,
         "render_fps": raw_env.metadata["render_fps"],
     }

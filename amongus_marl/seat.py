@@ -44,7 +44,7 @@ import numpy as np
 
 from amongagents.config import GameConfig
 from amongagents.game import IllegalActionError
-from amongus_marl.env import raw_env
+from amongus_marl.env import RENDER_MODES, raw_env
 from amongus_marl.observations import text_observation
 from amongus_marl.rewards import RewardConfig
 
@@ -68,7 +68,7 @@ class SeatEnv(gymnasium.Env[Any, Any]):
     """One seat against in-process policies; see the module docstring."""
 
     metadata = {
-        "render_modes": list(raw_env.metadata["render_modes"]),
+        "render_modes": list(RENDER_MODES),
         "render_fps": raw_env.metadata["render_fps"],
     }
 
@@ -181,10 +181,10 @@ class SeatEnv(gymnasium.Env[Any, Any]):
         game = aec.game
         if game is None or game.is_over:
             raise RuntimeError("the episode is over (or never began): call reset() first")
-        if isinstance(action, np.ndarray) and action.shape == () and action.dtype.kind in "iu":
-            action = int(action)
-        elif isinstance(action, np.integer):
-            action = int(action)
+        if isinstance(action, np.integer) or (
+            isinstance(action, np.ndarray) and action.shape == () and action.dtype.kind in "iu"
+        ):
+            action = int(action)  # a member of the Discrete space, as a plain index
         try:
             aec._resolve(action)
         except IllegalActionError as exc:

@@ -52,9 +52,7 @@ def play_vector(vec: Any, games_each: int) -> list[tuple[np.ndarray, np.ndarray,
     finished = np.zeros(GAMES, dtype=int)
     trace = []
     for _ in range(5_000):
-        actions = np.array(
-            [int(rng.choice(np.flatnonzero(info["action_mask"]))) for info in infos]
-        )
+        actions = np.array([int(rng.choice(np.flatnonzero(info["action_mask"]))) for info in infos])
         observations, rewards, terminations, truncations, infos = vec.step(actions)
         assert observations.shape == (GAMES * PLAYERS, *vec.observation_space.shape)
         assert not truncations.any()
