@@ -12,7 +12,8 @@ Two measurements, each side by side in one run:
 
 ``supersuit``
     SuperSuit's ``pettingzoo_env_to_vec_env_v1`` then ``concat_vec_envs_v1`` over 8 games
-    (``mask_in_info=True``, random legal actions from the infos' masks), with ``num_cpus=2``
+    (the default ``Dict`` observations: SuperSuit batches them, masks included, and the workers
+    pass them through shared memory; random legal actions from those masks), with ``num_cpus=2``
     (two worker processes) against the same 8 games in this process (``num_cpus=0``), in vector
     ``step`` calls per second of wall-clock time (the work of the 2 processes is what is being
     measured, so CPU time of this process would not do). Target: at least 1.6x. Wall-clock time
@@ -118,7 +119,7 @@ def min_max_ratio(
 def make_vector_env(num_cpus: int) -> Any:
     import supersuit as ss
 
-    env = ss.pettingzoo_env_to_vec_env_v1(parallel_env(config=PRESET, mask_in_info=True))
+    env = ss.pettingzoo_env_to_vec_env_v1(parallel_env(config=PRESET))
     return ss.concat_vec_envs_v1(env, GAMES, num_cpus=num_cpus, base_class="gymnasium")
 
 
@@ -127,16 +128,15 @@ def step_vector_for(vec: Any, seconds: float, seed: int) -> tuple[int, float, fl
     calls, elapsed wall-clock seconds, CPU seconds of this process, CPU seconds of the busiest
     worker process, 0 without workers)."""
     rng = np.random.default_rng(seed)
-    _, infos = vec.reset(seed=seed)
-    infos = _unpacked(vec, infos)
+    observations, _ = vec.reset(seed=seed)
     workers = [process.pid for process in getattr(vec, "procs", [])]
     worker_start = [_cpu_of(pid) for pid in workers]
     steps = 0
     cpu_start = time.process_time()
     start = time.perf_counter()
     while time.perf_counter() - start < seconds:
-        actions = _pick_all(rng, infos)
-        _, _, _, _, infos = vec.step(actions)
+        actions = _pick_all(rng, observations["action_mask"])
+        observations, *_ = vec.step(actions)
         steps += 1
     elapsed = time.perf_counter() - start
     cpu = time.process_time() - cpu_start
@@ -147,15 +147,6 @@ def step_vector_for(vec: Any, seconds: float, seed: int) -> tuple[int, float, fl
     return steps, elapsed, cpu, busiest
 
 
-def _unpacked(vec: Any, infos: list[Any]) -> list[dict[str, Any]]:
-    """SuperSuit's multi-process vector env returns its reset infos packed per worker."""
-    if len(infos) == vec.num_envs:
-        return infos
-    from supersuit.vector.multiproc_vec import decompress_info
-
-    return list(decompress_info(vec.num_envs, vec.idx_starts, infos))
-
-
 def _cpu_of(pid: int) -> float:
     """CPU seconds (user + system) a process has used so far, from /proc (Linux)."""
     with open(f"/proc/{pid}/stat") as stat:
@@ -163,10 +154,9 @@ def _cpu_of(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def _pick_all(rng: np.random.Generator, infos: list[dict[str, Any]]) -> np.ndarray:
+def _pick_all(rng: np.random.Generator, masks: np.ndarray) -> np.ndarray:
     """A uniform legal action for every entry at once, as a batched trainer would sample: the
     largest of uniform draws over each row's legal entries."""
-    masks = np.stack([info["action_mask"] for info in infos])
     return np.argmax(rng.random(masks.shape) * masks, axis=1)
 
 
