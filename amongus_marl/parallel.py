@@ -170,10 +170,8 @@ class AmongUsParallelEnv(ParallelEnv[str, Any, Any]):
     def _refuse_agents(self, actions: dict[str, Any]) -> None:
         unknown = [agent for agent in actions if agent not in self.agents]
         if unknown:
-            dead = [agent for agent in unknown if agent in self.possible_agents]
-            hint = " (the game is over for them)" if dead else ""
             raise ValueError(
-                f"actions for unknown agent(s) {unknown}{hint}; the agents are {self.agents}"
+                f"actions for unknown agent(s) {unknown}; the agents are {self.agents}"
             )
         missing = [agent for agent in self.agents if agent not in actions]
         raise ValueError(
