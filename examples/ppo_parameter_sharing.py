@@ -5,7 +5,8 @@ each game: ``pettingzoo_env_to_vec_env_v1`` then ``concat_vec_envs_v1``), and sb
 ``MaskablePPO`` trains one policy on all of them. The masks travel in the infos
 (``mask_in_info=True``, as SuperSuit's vector env needs a plain Box observation);
 ``InfoActionMasks`` hands them to MaskablePPO, which asks the vector env for ``action_masks``.
-A seat that is waiting has only ``NOOP`` legal, so its steps cost the policy nothing to learn.
+A waiting seat has only ``NOOP`` legal: its steps carry no policy gradient (one legal action)
+but still fill the batches and train the value function.
 
     python examples/ppo_parameter_sharing.py --iterations 50 --games 8 --num-cpus 2
 
