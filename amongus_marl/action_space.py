@@ -52,6 +52,10 @@ class MaskedDiscrete(spaces.Discrete):
         indices = remembered[2]
         if len(indices) == 0:
             return cast(np.int64, self.start)
+        if len(indices) == 1:
+            # Nothing to draw: Generator.integers(1) consumes no random bits either, so the
+            # stream stays Discrete's (the Parallel API's NOOP-only masks take this path).
+            return cast(np.int64, self.start + indices[0])
         chosen = indices[self.np_random.integers(len(indices))]
         return cast(np.int64, self.start + chosen)
 

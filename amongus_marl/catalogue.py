@@ -1,9 +1,13 @@
 """The fixed action catalogue: one ``Discrete(N)`` index for every 7vik action an agent may take.
 
-The catalogue is laid out in segments (see ``SEGMENTS``); an index keeps one meaning across turns
-and seats, so a policy's output layer has a stable interpretation. Speech, which is free text for
-an LLM, is a small set of structured speech acts for RL agents, rendered into the chat text other
-players read (and parsed back from it by the vector observer).
+The catalogue is laid out in segments (see ``ActionCatalogue.segments``); an index keeps one
+meaning across turns and seats, so a policy's output layer has a stable interpretation. Speech,
+which is free text for an LLM, is a small set of structured speech acts for RL agents, rendered
+into the chat text other players read (and parsed back from it by the vector observer).
+
+The last entry, ``noop``, is the Parallel API's "not my turn": in ``amongus_marl.parallel`` every
+agent but the one to act has exactly that entry legal. It is never legal in the AEC environment,
+where only the agent to act steps. Being last, it left every other index where it was.
 """
 
 from __future__ import annotations
@@ -72,6 +76,7 @@ class ActionCatalogue:
             ("speak_accuse", num_players),
             ("speak_vouch", num_players),
             ("speak_claim", NUM_ROOMS),
+            ("noop", 1),
         )
         segments: dict[str, Segment] = {}
         start = 0
@@ -94,6 +99,8 @@ class ActionCatalogue:
             s["speak_vouch"].start,
             s["speak_claim"].start,
         )
+        #: The index of ``noop``: the only legal entry of a waiting agent in the Parallel API.
+        self.noop = s["noop"].start
 
     def describe(self, index: int) -> str:
         """A human-readable name of a catalogue entry, e.g. ``move:Admin`` or ``vote:player_2``."""

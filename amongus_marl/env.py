@@ -14,10 +14,11 @@ Actions
     ``Discrete(N)`` over a fixed catalogue (``amongus_marl.catalogue``): move and vent to each
     room, call a meeting (emergency button or body report), vote and kill each seat, complete and
     fake each task instance, watch each room on the Security monitor, and structured speech acts
-    (neutral, accuse a seat, vouch for a seat, claim a room). The action mask marks the legal
-    entries. ``step`` also takes a 7vik action string, free ``SPEAK: …`` text and
-    ``VIEW MONITOR <room>`` included. An illegal action raises ``IllegalActionError`` and changes
-    nothing; with ``illegal_action="penalize"`` it instead costs the agent
+    (neutral, accuse a seat, vouch for a seat, claim a room), and last ``NOOP``, which only the
+    Parallel version (``amongus_marl.parallel``) uses and which is never legal here. The action
+    mask marks the legal entries. ``step`` also takes a 7vik action string, free ``SPEAK: …``
+    text and ``VIEW MONITOR <room>`` included. An illegal action raises ``IllegalActionError``
+    and changes nothing; with ``illegal_action="penalize"`` it instead costs the agent
     ``RewardConfig.illegal_action`` and still changes nothing else (the agent acts again).
 
 Observations
@@ -39,7 +40,8 @@ Rewards
     ``win_reason`` at the end.
 
 Version history
-    v0: first release.
+    v0: first release; the catalogue later gained its last entry, ``NOOP`` (every other index
+    kept its meaning).
 """
 
 from __future__ import annotations

@@ -133,3 +133,14 @@ def test_a_read_only_mask_changed_through_an_alias_is_checked_again() -> None:
     alias[:] = [0, 7, 0, 0]
     with pytest.raises(AssertionError):  # Discrete's own check, as for any bad mask
         space.sample(mask)
+
+
+def test_a_one_entry_mask_draws_it_and_leaves_the_stream_where_discrete_leaves_it() -> None:
+    # The Parallel API's waiting agents have only NOOP legal: no draw is made for them, and
+    # Discrete's own draw there consumes no random bits either, so later draws still agree.
+    masks = [read_only([0, 0, 0, 1]), read_only([1, 1, 1, 1]), read_only([0, 1, 0, 0])]
+    ours, theirs = MaskedDiscrete(4, seed=9), spaces.Discrete(4, seed=9)
+    for _ in range(50):
+        for mask in masks:
+            assert ours.sample(mask) == theirs.sample(mask.copy())
+    assert ours.sample(masks[0]) == 3 and ours.sample(masks[2]) == 1

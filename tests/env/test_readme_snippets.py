@@ -59,3 +59,23 @@ def test_the_readme_picture_is_checked_in() -> None:
     picture = README.parent / "docs" / "episode.gif"
     assert "(docs/episode.gif)" in README.read_text(encoding="utf-8")
     assert picture.is_file() and picture.stat().st_size < 300_000
+
+
+def test_the_parallel_snippet_plays_a_whole_game() -> None:
+    [snippet] = python_blocks_using("amongus_marl.parallel_env(")
+    namespace: dict[str, Any] = {}
+    exec(compile(snippet, "README.md", "exec"), namespace)
+    env, terminations = namespace["env"], namespace["terminations"]
+    assert not env.agents and env.game.is_over
+    assert set(terminations) == set(env.possible_agents) and all(terminations.values())
+
+
+def test_the_seat_env_snippet_trains() -> None:
+    import torch  # the test extra's sb3-contrib brings it
+
+    torch.set_num_threads(1)
+    [snippet] = python_blocks_using("amongus_marl.SEAT_ENV_ID")
+    namespace: dict[str, Any] = {}
+    exec(compile(snippet, "README.md", "exec"), namespace)
+    assert namespace["model"].num_timesteps >= 512
+    assert namespace["env"].unwrapped.role == "crewmate"
