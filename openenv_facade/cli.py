@@ -59,6 +59,11 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
         help="largest max_timesteps a game may ask for (AMONGUS_MAX_TIMESTEPS, default 500)",
     )
     parser.add_argument(
+        "--max-json-depth",
+        type=int,
+        help="deepest JSON nesting a message may have (AMONGUS_MAX_JSON_DEPTH, default 32)",
+    )
+    parser.add_argument(
         "--allowed-policies",
         type=parse_policy_list,
         help="comma-separated policies a client may pick for the other seats "
@@ -82,6 +87,7 @@ def run_serve(args: argparse.Namespace) -> int:
             session_timeout_s=args.session_timeout,
             max_frame_bytes=args.max_frame_bytes,
             max_timesteps=args.max_timesteps,
+            max_json_depth=args.max_json_depth,
             allowed_policies=args.allowed_policies,
         )
         app = create_app(settings)

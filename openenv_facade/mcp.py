@@ -33,6 +33,7 @@ from typing import Any, Final
 from pydantic import BaseModel, ValidationError
 
 from amongagents.skeld import ROOMS
+from openenv_facade.json_depth import nests_deeper_than, too_deep_message
 from openenv_facade.models import (
     GameAction,
     GameObservation,
@@ -226,12 +227,13 @@ class McpDispatcher:
 
     def handle_text(self, text: str | bytes, slot: SessionSlot | None) -> dict[str, Any] | None:
         """The response to one JSON-RPC text, or ``None`` for a notification."""
+        limit = self.registry.settings.max_json_depth
+        if nests_deeper_than(text, limit):
+            return error_response(None, PARSE_ERROR, f"Parse error: {too_deep_message(limit)}")
         try:
             payload = json.loads(text)
         except (ValueError, UnicodeDecodeError) as exc:
             return error_response(None, PARSE_ERROR, f"Parse error: {exc}")
-        except RecursionError:  # a few KB of nested brackets exhaust the parser's stack
-            return error_response(None, PARSE_ERROR, "Parse error: nested too deeply")
         return self.handle(payload, slot)
 
     def handle(self, payload: Any, slot: SessionSlot | None) -> dict[str, Any] | None:

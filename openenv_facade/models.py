@@ -65,19 +65,22 @@ class _Request(_Strict):
 
 def is_unicode_text(value: Any) -> bool:
     """Whether every string in a decoded JSON value (object keys included) is Unicode text,
-    i.e. holds no lone surrogate."""
-    if isinstance(value, str):
-        if value.isascii():
-            return True
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError:
-            return False
-        return True
-    if isinstance(value, dict):
-        return all(is_unicode_text(k) and is_unicode_text(v) for k, v in value.items())
-    if isinstance(value, list):
-        return all(is_unicode_text(item) for item in value)
+    i.e. holds no lone surrogate. A loop over an explicit stack, not recursion, so no nesting
+    depth can exhaust the interpreter's stack."""
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str):
+            if not item.isascii():
+                try:
+                    item.encode("utf-8")
+                except UnicodeEncodeError:
+                    return False
+        elif isinstance(item, dict):
+            pending.extend(item.keys())
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
     return True
 
 

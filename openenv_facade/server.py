@@ -46,6 +46,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from starlette.websockets import WebSocketDisconnect
 
 from openenv_facade import __version__
+from openenv_facade.json_depth import nests_deeper_than, too_deep_message
 from openenv_facade.mcp import ENVELOPE_FIELDS, McpDispatcher
 from openenv_facade.models import (
     EnvironmentInfo,
@@ -181,12 +182,14 @@ class WireProtocol:
                 f"message of {size} bytes exceeds this server's limit of {limit} bytes",
                 ErrorCode.VALIDATION_ERROR,
             )
+        if nests_deeper_than(text, self.settings.max_json_depth):
+            return error_frame(
+                too_deep_message(self.settings.max_json_depth), ErrorCode.INVALID_JSON
+            )
         try:
             message = json.loads(text)
         except ValueError as exc:
             return error_frame(f"Invalid JSON: {exc}", ErrorCode.INVALID_JSON)
-        except RecursionError:  # a few KB of nested brackets exhaust the parser's stack
-            return error_frame("Invalid JSON: nested too deeply", ErrorCode.INVALID_JSON)
         if not isinstance(message, dict):
             return error_frame(
                 "a message must be a JSON object with a 'type'", ErrorCode.VALIDATION_ERROR
@@ -252,7 +255,8 @@ class WireProtocol:
 
 # ------------------------------------------------------------------------------- HTTP errors
 _HTTP_ERRORS: Final[dict[int, str]] = {
-    400: "a request the game cannot serve (a bad config or seat; /step without a session_id)",
+    400: "a request the game cannot serve (a bad config or seat; /step without a session_id), "
+    "or a body whose JSON nests deeper than the server's limit",
     404: "unknown session_id (never created, closed, or expired)",
     409: "a move the session cannot take now (no game yet, or the game is over)",
     413: "request body over the server's limit",
@@ -267,23 +271,36 @@ def _errors_of(*statuses: int) -> dict[int | str, dict[str, Any]]:
     }
 
 
-# ------------------------------------------------------------------------------ size-limit layer
-class BodyLimit:
-    """Refuses HTTP bodies over ``limit`` bytes with 413, whether or not they declare a length.
+# ----------------------------------------------------------------------------- body-limit layer
+class BodyLimits:
+    """Refuses HTTP bodies over ``max_bytes`` bytes (413), whether or not they declare a length,
+    and bodies nesting JSON deeper than ``max_depth`` levels (400), on every route alike but
+    those in ``own_depth_check`` (``/mcp`` answers over-deep bodies itself, as JSON-RPC parse
+    errors).
 
-    The body is read (at most ``limit`` bytes of it) before the application sees the request,
-    so an over-long body is refused the same way on every route, chunked or not."""
+    The body is read (at most ``max_bytes`` of it) before the application sees the request, so
+    an over-long or over-deep body never reaches a parser; ``on_refusal`` is told the error code
+    of each refusal (the server counts them rather than logging a client's payload)."""
 
-    def __init__(self, app: ASGIApp, limit: int) -> None:
-        self.app, self.limit = app, limit
+    def __init__(
+        self,
+        app: ASGIApp,
+        max_bytes: int,
+        max_depth: int,
+        own_depth_check: frozenset[str] = frozenset(),
+        on_refusal: Callable[[ErrorCode], None] = lambda code: None,
+    ) -> None:
+        self.app, self.max_bytes, self.max_depth = app, max_bytes, max_depth
+        self.own_depth_check, self.on_refusal = own_depth_check, on_refusal
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        too_long = f"request body exceeds this server's limit of {self.max_bytes} bytes"
         for name, value in scope.get("headers", ()):
-            if name == b"content-length" and value.isdigit() and int(value) > self.limit:
-                await self._refuse(send)
+            if name == b"content-length" and value.isdigit() and int(value) > self.max_bytes:
+                await self._refuse(send, 413, too_long, ErrorCode.VALIDATION_ERROR)
                 return
         chunks: list[bytes] = []
         received = 0
@@ -293,13 +310,16 @@ class BodyLimit:
                 return
             chunk = message.get("body", b"")
             received += len(chunk)
-            if received > self.limit:
-                await self._refuse(send)
+            if received > self.max_bytes:
+                await self._refuse(send, 413, too_long, ErrorCode.VALIDATION_ERROR)
                 return
             chunks.append(chunk)
             if not message.get("more_body", False):
                 break
         body = b"".join(chunks)
+        if scope["path"] not in self.own_depth_check and nests_deeper_than(body, self.max_depth):
+            await self._refuse(send, 400, too_deep_message(self.max_depth), ErrorCode.INVALID_JSON)
+            return
         replayed = False
 
         async def replay() -> Message:
@@ -311,19 +331,13 @@ class BodyLimit:
 
         await self.app(scope, replay, send)
 
-    async def _refuse(self, send: Send) -> None:
-        body = json.dumps(
-            {
-                "detail": {
-                    "message": f"request body exceeds this server's limit of {self.limit} bytes",
-                    "code": ErrorCode.VALIDATION_ERROR,
-                }
-            }
-        ).encode()
+    async def _refuse(self, send: Send, status: int, message: str, code: ErrorCode) -> None:
+        self.on_refusal(code)
+        body = json.dumps({"detail": {"message": message, "code": code}}).encode()
         await send(
             {
                 "type": "http.response.start",
-                "status": 413,
+                "status": status,
                 "headers": [(b"content-type", b"application/json")],
             }
         )
@@ -360,7 +374,12 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.registry = registry
-    app.add_middleware(BodyLimit, limit=settings.max_frame_bytes)
+    app.add_middleware(
+        BodyLimits,
+        max_bytes=settings.max_frame_bytes,
+        max_depth=settings.max_json_depth,
+        own_depth_check=frozenset({"/mcp"}),
+    )
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -18,6 +18,10 @@ setting                        environment variable         default  meaning
 A reset that names no policy for a role gets ``default_policy``: ``heuristic`` when it is
 allowed, otherwise the first allowed policy.
 
+``max_json_depth`` keeps recursion out of reach of clients: parsing, validating and walking a
+decoded value recurse once per level, so over-deep messages are refused before any of that
+(``openenv_facade.json_depth``). Real messages nest four or five levels.
+
 ``max_timesteps`` bounds the work one message can cause: when the client's seat dies, the rest
 of the game is played in one go.
 """
@@ -38,6 +42,7 @@ class ServerSettings:
     session_timeout_s: float = 300.0
     max_frame_bytes: int = 65_536
     max_timesteps: int = 500
+    max_json_depth: int = 32
     allowed_policies: tuple[str, ...] = ("random", "heuristic")
 
     def __post_init__(self) -> None:
@@ -49,6 +54,8 @@ class ServerSettings:
             raise ValueError(f"max_frame_bytes must be at least 1024, got {self.max_frame_bytes}")
         if self.max_timesteps < 1:
             raise ValueError(f"max_timesteps must be at least 1, got {self.max_timesteps}")
+        if not 8 <= self.max_json_depth <= 256:
+            raise ValueError(f"max_json_depth must be in 8..256, got {self.max_json_depth}")
         if not self.allowed_policies:
             raise ValueError("allowed_policies must name at least one policy")
 
