@@ -332,7 +332,13 @@ class EnvironmentInfo(_Strict):
 
 
 class HealthReply(_Strict):
+    """Body of ``GET /health``."""
+
     status: Literal["healthy", "unhealthy", "degraded"] = "healthy"
+    sessions: int | None = Field(default=None, ge=0, description="sessions open now")
+    max_sessions: int | None = Field(
+        default=None, ge=1, description="sessions the server takes at once"
+    )
 
 
 class SchemaReply(_Strict):

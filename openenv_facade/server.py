@@ -48,6 +48,7 @@ from starlette.websockets import WebSocketDisconnect
 from openenv_facade import __version__
 from openenv_facade.json_depth import nests_deeper_than, too_deep_message
 from openenv_facade.mcp import ENVELOPE_FIELDS, McpDispatcher
+from openenv_facade.metrics import METRICS_MEDIA_TYPE, ServerMetrics
 from openenv_facade.models import (
     EnvironmentInfo,
     ErrorCode,
@@ -129,10 +130,18 @@ def state_frame(state: GameState) -> str:
     return f'{{"type":"state","data":{state.model_dump_json()}}}'
 
 
-def error_frame(message: str, code: ErrorCode | str, **details: Any) -> str:
+class ErrorFrame(str):
+    """The text of an ``error`` reply, which also knows its code (for the error counts)."""
+
+    code: ErrorCode
+
+
+def error_frame(message: str, code: ErrorCode | str, **details: Any) -> ErrorFrame:
     """An ``error`` reply; ``details`` are ``ErrorData``'s optional fields."""
     data = ErrorData(message=message, code=ErrorCode(code), **details)
-    return f'{{"type":"error","data":{data.model_dump_json(exclude_none=True)}}}'
+    frame = ErrorFrame(f'{{"type":"error","data":{data.model_dump_json(exclude_none=True)}}}')
+    frame.code = data.code
+    return frame
 
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
@@ -161,9 +170,12 @@ def _validation_message(what: str, exc: ValidationError) -> str:
 class WireProtocol:
     """Turns one ``/ws`` text frame into its reply (pure: no I/O, so it is easy to test)."""
 
-    def __init__(self, settings: ServerSettings, dispatcher: McpDispatcher) -> None:
+    def __init__(
+        self, settings: ServerSettings, dispatcher: McpDispatcher, metrics: ServerMetrics
+    ) -> None:
         self.settings = settings
         self.dispatcher = dispatcher
+        self.metrics = metrics
         self._handlers: dict[str, Callable[[SessionSlot, dict[str, Any]], str]] = {
             "reset": self._reset,
             "step": self._step,
@@ -173,7 +185,13 @@ class WireProtocol:
 
     def handle(self, slot: SessionSlot, text: str) -> str | None:
         """The reply to one frame; ``""`` when there is none to send (a JSON-RPC notification)
-        and ``None`` for ``close`` (the connection then ends)."""
+        and ``None`` for ``close`` (the connection then ends). Error replies are counted."""
+        reply = self._reply(slot, text)
+        if isinstance(reply, ErrorFrame):
+            self.metrics.error("ws", reply.code)
+        return reply
+
+    def _reply(self, slot: SessionSlot, text: str) -> str | None:
         limit = self.settings.max_frame_bytes
         # A character is at most 4 bytes: only long texts need their size counted.
         size = len(text.encode("utf-8", "surrogatepass")) if len(text) > limit // 4 else 0
@@ -215,7 +233,7 @@ class WireProtocol:
         except SessionError as exc:
             return error_frame(str(exc), exc.code)
         except Exception:  # a bug must not end the session, nor leak internals to the client
-            log.exception("error while handling a %r message", kind)
+            self.metrics.internal_error(f"ws {kind} message", log)
             return error_frame(
                 f"internal error while handling {kind!r}; the server log has details",
                 ErrorCode.EXECUTION_ERROR,
@@ -350,9 +368,10 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
     policy the server cannot play with raise ``ValueError``."""
     settings = settings or ServerSettings.from_env()
     check_servable(settings.allowed_policies)
-    registry = SessionRegistry(settings)
-    dispatcher = McpDispatcher(registry)
-    protocol = WireProtocol(settings, dispatcher)
+    metrics = ServerMetrics(lambda: len(registry), settings.max_sessions)
+    registry = SessionRegistry(settings, metrics)
+    dispatcher = McpDispatcher(registry, metrics)
+    protocol = WireProtocol(settings, dispatcher, metrics)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -374,18 +393,29 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.registry = registry
+    app.state.metrics = metrics
     app.add_middleware(
         BodyLimits,
         max_bytes=settings.max_frame_bytes,
         max_depth=settings.max_json_depth,
         own_depth_check=frozenset({"/mcp"}),
+        on_refusal=lambda code: metrics.error("http", code),
     )
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
         """FastAPI's 422, without the rejected input it would echo: ``1e999`` (infinity) or a
         lone surrogate escape is valid JSON in, but cannot be JSON out."""
+        metrics.error("http", ErrorCode.VALIDATION_ERROR)
         return JSONResponse({"detail": validation_issues(exc.errors())}, status_code=422)
+
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, exc: HTTPException) -> JSONResponse:
+        """FastAPI's own reply to an ``HTTPException``, with the error counted by its code."""
+        detail = exc.detail
+        code = detail.get("code") if isinstance(detail, dict) else None
+        metrics.error("http", str(code) if code is not None else str(exc.status_code))
+        return JSONResponse({"detail": detail}, status_code=exc.status_code, headers=exc.headers)
 
     def http_session(session_id: str) -> SessionSlot:
         slot = registry.get(session_id, "http")
@@ -421,7 +451,7 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
             request.model_dump(exclude={"session_id"}, exclude_unset=True)
         )
         if request.session_id is None:
-            return run(lambda: SeatSession(settings).reset(params))
+            return run(lambda: SeatSession(settings, metrics).reset(params))
         slot = http_session(request.session_id)
         return run(lambda: slot.session.reset(params))
 
@@ -464,7 +494,22 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
 
     @app.get("/health", response_model=HealthReply, tags=["Health"])
     async def health() -> HealthReply:
-        return HealthReply(status="healthy")
+        """The server answers; how many sessions are open, and how many it takes."""
+        return HealthReply(
+            status="healthy", sessions=len(registry), max_sessions=settings.max_sessions
+        )
+
+    @app.get(
+        "/metrics",
+        tags=["Health"],
+        summary="Prometheus metrics",
+        response_class=Response,
+        responses={200: {"content": {METRICS_MEDIA_TYPE: {"schema": {"type": "string"}}}}},
+    )
+    async def prometheus_metrics() -> Response:
+        """Sessions open and the cap, games started and finished, steps, illegal moves, errors
+        by code, step latency and policy time, in the Prometheus text format."""
+        return Response(metrics.render(), media_type=METRICS_MEDIA_TYPE)
 
     @app.get("/metadata", response_model=EnvironmentInfo, tags=["Environment Info"])
     async def metadata() -> EnvironmentInfo:
@@ -503,6 +548,7 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
         try:
             slot = registry.open("ws")
         except CapacityError as exc:
+            metrics.error("ws", ErrorCode.CAPACITY_REACHED)
             with contextlib.suppress(WebSocketDisconnect):
                 await websocket.send_text(
                     error_frame(
@@ -515,19 +561,17 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
                 await websocket.close(CLOSE_TRY_AGAIN_LATER)
             return
         try:
-            await _serve_websocket(websocket, slot, protocol, settings)
+            await _serve_websocket(websocket, slot, protocol)
         finally:
             registry.close(slot.id)
 
     return app
 
 
-async def _serve_websocket(
-    websocket: WebSocket, slot: SessionSlot, protocol: WireProtocol, settings: ServerSettings
-) -> None:
+async def _serve_websocket(websocket: WebSocket, slot: SessionSlot, protocol: WireProtocol) -> None:
     """Answer the connection's frames until it closes, goes idle for the session timeout, or
     stops reading its replies for that long (its slot is then given up, not held forever)."""
-    timeout = settings.session_timeout_s
+    timeout = protocol.settings.session_timeout_s
 
     async def send(text: str) -> None:
         async with asyncio.timeout(timeout):
@@ -554,6 +598,7 @@ async def _serve_websocket(
                 try:
                     text = (message.get("bytes") or b"").decode("utf-8")
                 except UnicodeDecodeError:
+                    protocol.metrics.error("ws", ErrorCode.INVALID_JSON)
                     await send(
                         error_frame(
                             "Invalid JSON: a binary frame must be UTF-8 text",
