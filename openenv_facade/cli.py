@@ -70,6 +70,12 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
         "(AMONGUS_ALLOWED_POLICIES, default random,heuristic)",
     )
     parser.add_argument(
+        "--seed-secret",
+        help="mix clients' seeds with this secret (16+ characters) so that a seed reveals no "
+        "deal: for evaluation and competitions (AMONGUS_SEED_SECRET, which keeps it out of "
+        "the process list; default none)",
+    )
+    parser.add_argument(
         "--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"]
     )
 
@@ -89,6 +95,7 @@ def run_serve(args: argparse.Namespace) -> int:
             max_timesteps=args.max_timesteps,
             max_json_depth=args.max_json_depth,
             allowed_policies=args.allowed_policies,
+            seed_secret=args.seed_secret,
         )
         app = create_app(settings)
     except ValueError as exc:

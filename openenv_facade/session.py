@@ -49,6 +49,7 @@ from openenv_facade.models import (
     TaskStatus,
     VisiblePlayer,
 )
+from openenv_facade.seeding import secret_seed
 from openenv_facade.settings import ServerSettings
 
 if TYPE_CHECKING:
@@ -154,6 +155,9 @@ class SeatSession:
         # An unseeded game gets fresh entropy: session environments are copies of one template,
         # and its seed stream must not make every unseeded game the same game.
         seed = params.seed if params.seed is not None else secrets.randbits(63)
+        secret = self.settings.seed_secret
+        if params.seed is not None and secret is not None:
+            seed = secret_seed(secret, params.seed, params.seat, params.role, config.to_dict())
         # The policies' seeds and the seat come from a generator of their own, derived from the
         # reset's seed: drawing them from the game's RNG would make the game's log unreplayable.
         # Policies are reset before the game: one that cannot play here changes nothing.

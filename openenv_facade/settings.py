@@ -13,6 +13,8 @@ setting                        environment variable         default  meaning
                                                                      reset's config may ask for
 ``allowed_policies``           ``AMONGUS_ALLOWED_POLICIES`` random,  policies a client may pick for
                                                             heuristic the other seats
+``seed_secret``                ``AMONGUS_SEED_SECRET``      none     mixed into every client seed
+                                                                     (``openenv_facade.seeding``)
 =============================  ===========================  =======  ==========================
 
 A reset that names no policy for a role gets ``default_policy``: ``heuristic`` when it is
@@ -30,8 +32,10 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from typing import Any, Final
+
+from openenv_facade.seeding import MIN_SECRET_LENGTH
 
 ENV_PREFIX: Final[str] = "AMONGUS_"
 
@@ -44,6 +48,8 @@ class ServerSettings:
     max_timesteps: int = 500
     max_json_depth: int = 32
     allowed_policies: tuple[str, ...] = ("random", "heuristic")
+    #: Never shown: ``repr`` leaves it out, so it cannot reach a log line.
+    seed_secret: str | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         if self.max_sessions < 1:
@@ -58,6 +64,11 @@ class ServerSettings:
             raise ValueError(f"max_json_depth must be in 8..256, got {self.max_json_depth}")
         if not self.allowed_policies:
             raise ValueError("allowed_policies must name at least one policy")
+        if self.seed_secret is not None and len(self.seed_secret) < MIN_SECRET_LENGTH:
+            raise ValueError(
+                f"seed_secret must be at least {MIN_SECRET_LENGTH} characters long "
+                "(e.g. the output of: python -c 'import secrets; print(secrets.token_hex(16))')"
+            )
 
     @property
     def default_policy(self) -> str:
@@ -97,4 +108,6 @@ def _parse(name: str, raw: str) -> Any:
         return parse_policy_list(raw)
     if name == "session_timeout_s":
         return float(raw)
+    if name == "seed_secret":
+        return raw
     return int(raw)
