@@ -305,10 +305,12 @@ class BodyLimits:
         app: ASGIApp,
         max_bytes: int,
         max_depth: int,
+        read_timeout_s: float = 10.0,
         own_depth_check: frozenset[str] = frozenset(),
         on_refusal: Callable[[ErrorCode], None] = lambda code: None,
     ) -> None:
         self.app, self.max_bytes, self.max_depth = app, max_bytes, max_depth
+        self.read_timeout_s = read_timeout_s
         self.own_depth_check, self.on_refusal = own_depth_check, on_refusal
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -322,18 +324,24 @@ class BodyLimits:
                 return
         chunks: list[bytes] = []
         received = 0
-        while True:
-            message = await receive()
-            if message["type"] != "http.request":  # the client went away
-                return
-            chunk = message.get("body", b"")
-            received += len(chunk)
-            if received > self.max_bytes:
-                await self._refuse(send, 413, too_long, ErrorCode.VALIDATION_ERROR)
-                return
-            chunks.append(chunk)
-            if not message.get("more_body", False):
-                break
+        try:
+            async with asyncio.timeout(self.read_timeout_s):  # a body sent a byte at a time
+                while True:
+                    message = await receive()
+                    if message["type"] != "http.request":  # the client went away
+                        return
+                    chunk = message.get("body", b"")
+                    received += len(chunk)
+                    if received > self.max_bytes:
+                        await self._refuse(send, 413, too_long, ErrorCode.VALIDATION_ERROR)
+                        return
+                    chunks.append(chunk)
+                    if not message.get("more_body", False):
+                        break
+        except TimeoutError:
+            message_text = f"request body not received within {self.read_timeout_s:g} s"
+            await self._refuse(send, 408, message_text, ErrorCode.VALIDATION_ERROR)
+            return
         body = b"".join(chunks)
         if scope["path"] not in self.own_depth_check and nests_deeper_than(body, self.max_depth):
             await self._refuse(send, 400, too_deep_message(self.max_depth), ErrorCode.INVALID_JSON)
@@ -398,6 +406,7 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
         BodyLimits,
         max_bytes=settings.max_frame_bytes,
         max_depth=settings.max_json_depth,
+        read_timeout_s=settings.read_timeout_s,
         own_depth_check=frozenset({"/mcp"}),
         on_refusal=lambda code: metrics.error("http", code),
     )

@@ -68,8 +68,11 @@ def test_the_secret_comes_from_the_environment_and_is_never_shown() -> None:
 
 
 def test_a_server_with_a_secret_replays_a_seed_over_the_wire() -> None:
-    with serve(ServerSettings(seed_secret=SECRET, max_sessions=4)) as server:
-        with RawSession(server.ws_url) as one, RawSession(server.ws_url) as two:
-            first = one.reset(seed=9, seat=1, episode_id="e")
-            assert first == two.reset(seed=9, seat=1, episode_id="e")
-            assert SECRET not in str(first) and SECRET not in one.frames[0]
+    with (
+        serve(ServerSettings(seed_secret=SECRET, max_sessions=4)) as server,
+        RawSession(server.ws_url) as one,
+        RawSession(server.ws_url) as two,
+    ):
+        first = one.reset(seed=9, seat=1, episode_id="e")
+        assert first == two.reset(seed=9, seat=1, episode_id="e")
+        assert SECRET not in str(first) and SECRET not in one.frames[0]
