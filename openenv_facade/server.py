@@ -42,6 +42,7 @@ from fastapi import Body, FastAPI, HTTPException, Query, Request, WebSocket
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from starlette.websockets import WebSocketDisconnect
 
@@ -60,6 +61,8 @@ from openenv_facade.models import (
     HttpErrorReply,
     HttpResetRequest,
     HttpStepRequest,
+    JsonRpcRequest,
+    JsonRpcResponse,
     ResetParams,
     SchemaReply,
     StepReply,
@@ -281,6 +284,15 @@ _HTTP_ERRORS: Final[dict[int, str]] = {
 }
 
 
+#: The error code of an HTTP error raised without one (by FastAPI or Starlette themselves).
+_STATUS_CODES: Final[dict[int, str]] = {
+    400: ErrorCode.INVALID_JSON,
+    404: ErrorCode.SESSION_ERROR,
+    405: ErrorCode.VALIDATION_ERROR,
+    413: ErrorCode.VALIDATION_ERROR,
+}
+
+
 def _errors_of(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI entries of a route's error replies, all ``{"detail": {"message", "code"}}``."""
     return {
@@ -418,12 +430,15 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
         metrics.error("http", ErrorCode.VALIDATION_ERROR)
         return JSONResponse({"detail": validation_issues(exc.errors())}, status_code=422)
 
-    @app.exception_handler(HTTPException)
-    async def http_error(request: Request, exc: HTTPException) -> JSONResponse:
-        """FastAPI's own reply to an ``HTTPException``, with the error counted by its code."""
-        detail = exc.detail
-        code = detail.get("code") if isinstance(detail, dict) else None
-        metrics.error("http", str(code) if code is not None else str(exc.status_code))
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        """An ``HTTPException`` as the declared error model ``{"detail": {"message", "code"}}``,
+        counted by its code. FastAPI raises some with a bare text (a body that is not UTF-8:
+        "There was an error parsing the body"); they get the code their status means."""
+        detail: Any = exc.detail  # our own raise a dict, Starlette's a text
+        if not isinstance(detail, dict):
+            detail = {"message": str(detail), "code": _STATUS_CODES.get(exc.status_code, "ERROR")}
+        metrics.error("http", str(detail.get("code")))
         return JSONResponse({"detail": detail}, status_code=exc.status_code, headers=exc.headers)
 
     def http_session(session_id: str) -> SessionSlot:
@@ -540,7 +555,26 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
     async def schema() -> SchemaReply:
         return schemas
 
-    @app.post("/mcp", tags=["MCP"], summary="JSON-RPC 2.0 (MCP tools and OpenEnv sessions)")
+    @app.post(
+        "/mcp",
+        tags=["MCP"],
+        summary="JSON-RPC 2.0 (MCP tools and OpenEnv sessions)",
+        openapi_extra={
+            "requestBody": {
+                "required": True,
+                "content": {"application/json": {"schema": JsonRpcRequest.model_json_schema()}},
+            }
+        },
+        responses={
+            200: {
+                "description": "the JSON-RPC response: a result, or an error object (a body "
+                "that is no JSON, or nests too deeply, gets a parse error)",
+                "content": {"application/json": {"schema": JsonRpcResponse.model_json_schema()}},
+            },
+            202: {"description": "a notification (no id): carried out, never answered"},
+            **_errors_of(413),
+        },
+    )
     async def mcp(request: Request) -> Response:
         """``tools/list``, ``tools/call`` (``params.session_id`` names the HTTP session),
         ``openenv/session/create`` (params: reset arguments), ``openenv/session/close``. A

@@ -210,10 +210,17 @@ def test_a_client_that_stops_reading_replies_gives_its_slot_up() -> None:
         reset = json.dumps({"type": "reset", "data": {"config": "seven_member", "seed": 1}})
         for _ in range(4000):
             await stuck.send(reset)
-        await asyncio.sleep(3.0)  # many session timeouts, the stuck client still connected
-        async with websockets.asyncio.client.connect(ws_url, compression=None) as other:
-            await other.send(reset)
-            reply: dict[str, Any] = json.loads(await asyncio.wait_for(other.recv(), 10))
+        # The server answers resets until the socket buffers fill (seconds of work on a busy
+        # machine), then gives the slot up one session timeout later: ask until it has, while
+        # the stuck client stays connected.
+        deadline = asyncio.get_running_loop().time() + 60
+        while True:
+            await asyncio.sleep(1.0)
+            async with websockets.asyncio.client.connect(ws_url, compression=None) as other:
+                await other.send(reset)
+                reply: dict[str, Any] = json.loads(await asyncio.wait_for(other.recv(), 10))
+            if reply["type"] == "observation" or asyncio.get_running_loop().time() > deadline:
+                break
         stuck.transport.abort()
         return reply
 
