@@ -15,14 +15,18 @@ Endpoints
     ``GET /state``   an HTTP session's public state (no ``session_id``: an empty state).
     ``POST /mcp``    JSON-RPC 2.0: ``tools/list``, ``tools/call``, ``openenv/session/create``,
                      ``openenv/session/close`` (``openenv_facade.mcp``).
-    ``GET /health``, ``/metadata``, ``/schema``, ``/docs``, ``/openapi.json``.
+    ``GET /health``  liveness, with the sessions open and the cap.
+    ``GET /metrics`` Prometheus text format (``openenv_facade.metrics``).
+    ``GET /metadata``, ``/schema``, ``/docs``, ``/openapi.json``.
 
 Errors never end a session: a bad frame gets an ``error`` reply (``INVALID_JSON``,
 ``UNKNOWN_TYPE``, ``VALIDATION_ERROR``, ``EXECUTION_ERROR``) and the game is unchanged. A move
 the game does not allow is not a protocol error: the observation comes back unchanged with its
 ``error`` field set. Limits (``openenv_facade.settings``): at most ``max_sessions`` sessions
-(``CAPACITY_REACHED``), sessions idle for ``session_timeout_s`` are closed, and frames or bodies
-over ``max_frame_bytes`` are refused.
+(``CAPACITY_REACHED``), sessions idle for ``session_timeout_s`` are closed, frames or bodies
+over ``max_frame_bytes`` or nesting JSON deeper than ``max_json_depth`` are refused before
+anything parses them, and slow or surplus connections are cut (``openenv_facade.transport``).
+Bad requests are counted in ``/metrics``, never logged with their payload.
 
 Game work runs on the event loop, not in a thread pool: it is pure Python holding the GIL, a
 seat's turn takes a fraction of a millisecond, and a thread hop per message would only add
@@ -107,8 +111,9 @@ seat's moves are MCP tools (`tools/list`, `tools/call`).
 
 ## Limits
 
-Open sessions, idle time and message size are capped (`AMONGUS_MAX_SESSIONS`,
-`AMONGUS_SESSION_TIMEOUT_S`, `AMONGUS_MAX_FRAME_BYTES`, or the `amongus serve` flags).
+Open sessions, idle time, message size and JSON nesting are capped (`AMONGUS_MAX_SESSIONS`,
+`AMONGUS_SESSION_TIMEOUT_S`, `AMONGUS_MAX_FRAME_BYTES`, `AMONGUS_MAX_JSON_DEPTH`, or the
+`amongus serve` flags). `GET /metrics` shows what the server is doing.
 """
 MESSAGE_TYPES: Final[tuple[str, ...]] = ("reset", "step", "state", "close", "mcp")
 #: WebSocket close codes (RFC 6455): normal, and "try again later" when at capacity.
@@ -279,6 +284,7 @@ _HTTP_ERRORS: Final[dict[int, str]] = {
     400: "a request the game cannot serve (a bad config or seat; /step without a session_id), "
     "or a body whose JSON nests deeper than the server's limit",
     404: "unknown session_id (never created, closed, or expired)",
+    408: "the request body did not arrive within the server's read timeout",
     409: "a move the session cannot take now (no game yet, or the game is over)",
     413: "request body over the server's limit",
 }
@@ -286,10 +292,9 @@ _HTTP_ERRORS: Final[dict[int, str]] = {
 
 #: The error code of an HTTP error raised without one (by FastAPI or Starlette themselves).
 _STATUS_CODES: Final[dict[int, str]] = {
-    400: ErrorCode.INVALID_JSON,
-    404: ErrorCode.SESSION_ERROR,
-    405: ErrorCode.VALIDATION_ERROR,
-    413: ErrorCode.VALIDATION_ERROR,
+    400: ErrorCode.INVALID_JSON,  # a body that is not UTF-8
+    404: "NOT_FOUND",  # no such route
+    405: "METHOD_NOT_ALLOWED",
 }
 
 
@@ -464,7 +469,7 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
         response_model=StepReply,
         tags=["Environment Control"],
         summary="Start a game",
-        responses=_errors_of(400, 404, 413),
+        responses=_errors_of(400, 404, 408, 413),
     )
     async def reset(request: Annotated[HttpResetRequest | None, Body()] = None) -> Response:
         """Without ``session_id``: a one-off game's first observation (HTTP keeps no game; play
@@ -484,7 +489,7 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
         response_model=StepReply,
         tags=["Environment Control"],
         summary="Play a move",
-        responses=_errors_of(400, 404, 409, 413),
+        responses=_errors_of(400, 404, 408, 409, 413),
     )
     async def step(request: HttpStepRequest) -> Response:
         """A move in an HTTP session (``session_id`` from ``openenv/session/create``). An
@@ -572,7 +577,7 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
                 "content": {"application/json": {"schema": JsonRpcResponse.model_json_schema()}},
             },
             202: {"description": "a notification (no id): carried out, never answered"},
-            **_errors_of(413),
+            **_errors_of(408, 413),
         },
     )
     async def mcp(request: Request) -> Response:
