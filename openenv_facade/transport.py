@@ -13,6 +13,9 @@ stay open indefinitely, each holding a socket and its buffers, without ever beco
   ``limit_concurrency`` (set to the same number) answers 503 only once a request's headers are
   complete, which a slow client never lets happen.
 
+``amongus serve`` runs with these guards (``uvicorn_config``); another launcher of
+``openenv_facade.server:app`` gets only the body timeout, which lives in the application.
+
 Behind a reverse proxy (nginx, Caddy, a cloud load balancer) the proxy absorbs slow clients
 itself; these guards then only meet the proxy's own connections.
 """
