@@ -28,15 +28,15 @@ from importlib.metadata import EntryPoint, entry_points
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
+# ``amongus play``'s game log: gzip-compressed JSON Lines once a run ends (a twentieth of the
+# plain size), the plain ``games.jsonl`` while it runs; ``amongus ratings`` reads either.
+from amongus_marl.evaluation.run_log import GAME_LOG_FILE, PLAIN_GAME_LOG_FILE
+
 if TYPE_CHECKING:
     from amongagents.config import GameConfig
 
 #: The entry-point group subcommands register in.
 COMMAND_GROUP: Final[str] = "amongus.commands"
-#: ``amongus play``'s game log: gzip-compressed JSON Lines (a twentieth of the plain size);
-#: ``amongus ratings`` also reads the plain ``games.jsonl`` earlier versions wrote.
-GAME_LOG_FILE: Final[str] = "games.jsonl.gz"
-PLAIN_GAME_LOG_FILE: Final[str] = "games.jsonl"
 SUMMARY_FILE: Final[str] = "summary.json"
 CHART_FILE: Final[str] = "ratings.png"
 
@@ -138,6 +138,12 @@ def add_play_command(subparsers: Any) -> None:
         type=Path,
         default=None,
         help=f"write {GAME_LOG_FILE} (one event log a line), {SUMMARY_FILE} and {CHART_FILE} here",
+    )
+    play.add_argument(
+        "--resume",
+        action="store_true",
+        help=f"continue the run in --log-dir: keep the games its {GAME_LOG_FILE} holds (each is "
+        "written as soon as it ends) and play only the rest; the options must be the run's",
     )
     play.add_argument(
         "--summary-json", type=Path, default=None, help="write the summary as JSON here"
@@ -251,7 +257,7 @@ def run_play(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     import amongus_marl.policies  # noqa: F401 - registers the policies
-    from amongagents.replay import write_jsonl
+    from amongus_marl.evaluation.run_log import RunLog, RunLogError
     from amongus_marl.evaluation.runner import GameResult, Lineup, default_workers, iter_games
     from amongus_marl.evaluation.stats import format_summary, summarize
     from amongus_marl.policies.base import registered_policies
@@ -280,9 +286,29 @@ def run_play(args: argparse.Namespace) -> int:
         # workers are what --llm-concurrency caps across games.
         workers = min(workers, policy_kwargs["llm"].get("concurrency", workers))
     keep_logs = args.log_dir is not None
+    if args.resume and not keep_logs:
+        raise SystemExit("amongus play: --resume continues the run in --log-dir: give --log-dir")
+    run_log: RunLog | None = None
+    if keep_logs:
+        identity = {
+            "config": config.to_dict(),
+            "lineup": lineup.to_dict(),
+            "seed": args.seed,
+            "obs_mode": args.obs_mode,
+        }
+        try:
+            run_log = RunLog(args.log_dir, identity, args.games, resume=args.resume)
+        except RunLogError as error:
+            raise SystemExit(f"amongus play: {error}") from None
+    to_play = None if run_log is None else run_log.missing()
     print(
         f"amongus play: {args.games} games of {config_label(config)}, {lineup.describe()}, "
-        f"seed {args.seed}, {workers} worker(s)",
+        f"seed {args.seed}, {workers} worker(s)"
+        + (
+            f"; {args.games - len(to_play)} already in {args.log_dir}"
+            if args.resume and to_play is not None
+            else ""
+        ),
         file=sys.stderr,
     )
     unavailable: type[Exception] = (
@@ -293,7 +319,12 @@ def run_play(args: argparse.Namespace) -> int:
     with (
         _warnings_hidden(args.quiet),
         tqdm(
-            total=args.games, desc="games", unit="game", file=sys.stderr, disable=args.quiet
+            total=args.games,
+            initial=args.games - len(to_play) if to_play is not None else 0,
+            desc="games",
+            unit="game",
+            file=sys.stderr,
+            disable=args.quiet,
         ) as bar,
     ):
         try:
@@ -306,11 +337,20 @@ def run_play(args: argparse.Namespace) -> int:
                 keep_logs=keep_logs,
                 obs_mode=args.obs_mode,
                 policy_kwargs=policy_kwargs,
+                # With a log, each game is handed back (and written) as soon as it ends.
+                chunk_size=1 if run_log is not None else None,
+                indices=to_play,
             ):
+                if run_log is not None:
+                    run_log.append(result)
                 results.append(result)
                 bar.update(1)
         except unavailable as error:  # the endpoint failed for good: keep what was played
             stopped = str(error)
+    if run_log is not None:  # the resumed games too, in game order, and the file in game order
+        run_log.close()
+        results = run_log.results()
+        print(f"game logs: {run_log.path}", file=sys.stderr)
     results.sort(key=lambda r: r.index)
     if stopped is not None:
         print(
@@ -331,13 +371,6 @@ def run_play(args: argparse.Namespace) -> int:
 
     matches = [Match.from_result(r) for r in results]
     chart = args.chart or (args.log_dir / CHART_FILE if args.log_dir is not None else None)
-    if args.log_dir is not None:  # the games first: they are what cannot be made again cheaply
-        args.log_dir.mkdir(parents=True, exist_ok=True)
-        log_file = args.log_dir / GAME_LOG_FILE
-        for earlier in (log_file, args.log_dir / PLAIN_GAME_LOG_FILE):  # an earlier run's log
-            earlier.unlink(missing_ok=True)
-        write_jsonl([r.log for r in results if r.log is not None], log_file)
-        print(f"game logs: {log_file}", file=sys.stderr)
     print(describe_config(config))
     print(format_summary(summary))
     summary["ratings"] = _report_ratings(

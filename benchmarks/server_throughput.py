@@ -14,6 +14,15 @@ share this process.
 Targets: at 1 and 8 clients at least the echo server's steps/s; p99 below 50 ms at 64 clients;
 1,000 open sessions at most 100 MB above idle.
 
+``--scale 10000`` measures one server process holding 10,000 sessions instead (each a ``/ws``
+connection with a game started): the server's memory above idle with all of them open (target
+at most 1 GB), then the p99 step latency while ``--active`` (256) of them play whole games and
+the rest stay open (target below 100 ms). It needs, per process (server and this client), a
+file-descriptor limit above the session count (``ulimit -n 20000``; the script raises its soft
+limit to the hard one, and the server inherits it), a listen backlog for the burst of
+connections (``net.core.somaxconn``, 4096 here), about 1.5 GB of memory for the server and 1 GB
+for the clients, and local ports (``net.ipv4.ip_local_port_range``, 28,000 here).
+
 Beside the rates, the run reports each server's CPU time per step (from ``/proc``) and two
 floors for ours. At 1 and 8 clients it also measures our server answering ``state`` messages
 only (after one reset): its transport and framing with no game work. And it measures the CPU
@@ -25,6 +34,7 @@ match echo; the run prints that room beside what the game work takes, and beside
 server must spend on the turns and the prompt alone.
 
     python benchmarks/server_throughput.py [--seconds 8] [--clients 1,8,64] [--sessions 1000]
+    python benchmarks/server_throughput.py --scale 10000 [--active 256] [--seconds 8]
 """
 
 from __future__ import annotations
@@ -54,6 +64,8 @@ from amongus_marl.observations import text_observation
 ROOT = Path(__file__).resolve().parent.parent
 TARGET_P99_MS = 50.0
 TARGET_SESSION_MB = 100.0
+TARGET_SCALE_MB = 1024.0  # 10,000 sessions above idle
+TARGET_SCALE_P99_MS = 100.0  # 256 active clients among them
 DEFAULT_PRESET = "seven_member"  # the server's default game, which the benchmark's resets play
 
 
@@ -283,19 +295,26 @@ async def measure(server: Server, clients: int, seconds: float, player: Player) 
     connections = [
         await connect(server.ws_url, max_size=None, compression=None) for _ in range(clients)
     ]
-    latencies: list[float] = []
     try:
-        cpu_before = server.cpu_seconds()
-        started = time.perf_counter()
-        deadline = started + seconds
-        counts = await asyncio.gather(
-            *(player(ws, deadline, latencies, random.Random(i)) for i, ws in enumerate(connections))
-        )
-        elapsed = time.perf_counter() - started
-        cpu = server.cpu_seconds() - cpu_before
+        return await play_on(server, connections, seconds, player)
     finally:
         for ws in connections:
             await ws.close()
+
+
+async def play_on(
+    server: Server, connections: list[ClientConnection], seconds: float, player: Player
+) -> Throughput:
+    """``player`` on each of ``connections`` at once for ``seconds``."""
+    latencies: list[float] = []
+    cpu_before = server.cpu_seconds()
+    started = time.perf_counter()
+    deadline = started + seconds
+    counts = await asyncio.gather(
+        *(player(ws, deadline, latencies, random.Random(i)) for i, ws in enumerate(connections))
+    )
+    elapsed = time.perf_counter() - started
+    cpu = server.cpu_seconds() - cpu_before
     cuts = statistics.quantiles(latencies, n=100)
     steps = sum(counts)
     return Throughput(steps / elapsed, cuts[49] * 1000, cuts[98] * 1000, cpu / steps * 1e6)
@@ -357,12 +376,25 @@ def main() -> None:
         choices=["random", "heuristic"],
         help="the other seats' policy",
     )
+    parser.add_argument(
+        "--scale",
+        type=int,
+        default=0,
+        metavar="N",
+        help="instead: hold N sessions in one server (memory), with --active of them playing",
+    )
+    parser.add_argument(
+        "--active", type=int, default=256, help="clients playing among the --scale sessions"
+    )
     parser.add_argument("--serve-echo", type=int, metavar="PORT", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve_echo:
         serve_echo(args.serve_echo, args.sessions)
         return
     policies = {"impostor": args.policies, "crewmate": args.policies}
+    if args.scale:
+        asyncio.run(run_scale(args.scale, args.active, args.seconds, policies))
+        return
     asyncio.run(
         run([int(k) for k in args.clients.split(",")], args.seconds, args.sessions, policies)
     )
@@ -475,6 +507,83 @@ async def run(
                 f"{sessions} sessions: {growth:.1f} MB above idle ({verdict} <= {limit:g} MB)"
             )
     print("\n" + "\n".join(verdicts))
+
+
+# ------------------------------------------------------------------------------- many sessions
+def raise_file_limit(needed: int) -> None:
+    """Raise this process's soft descriptor limit to the hard one (the server, started later,
+    inherits it); refuse to start when even that is too low."""
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard != resource.RLIM_INFINITY and hard < needed:
+        raise SystemExit(f"needs {needed} file descriptors, the hard limit is {hard}: ulimit -Hn")
+    if soft != resource.RLIM_INFINITY and soft < needed:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+
+
+async def run_scale(total: int, active: int, seconds: float, policies: dict[str, str]) -> None:
+    raise_file_limit(total + 512)
+    play = game_player(policies)
+    server = start_ours(total)
+    connections: list[ClientConnection] = []
+    try:
+        await measure(server, 2, 1.0, play)  # warm-up, as for the other figures
+        # The reference, in the same run: the same clients with no other session open.
+        alone = await measure(server, active, seconds, play)
+        await asyncio.sleep(0.5)
+        idle = server.rss_mb()
+        started = time.perf_counter()
+        reset = {"type": "reset", "data": {"policies": policies}}
+        batch = 100  # connections opened at once: well inside the listen backlog
+        for first in range(0, total, batch):
+            opened = await asyncio.gather(
+                *(
+                    connect(server.ws_url, max_size=None, compression=None, open_timeout=120)
+                    for _ in range(min(batch, total - first))
+                )
+            )
+            connections.extend(opened)
+            await asyncio.gather(*(request(ws, reset) for ws in opened))
+        opening = time.perf_counter() - started
+        await asyncio.sleep(1.0)
+        held = server.rss_mb()
+        health = httpx.get(f"{server.url}/health", timeout=30).json()
+        result = await play_on(server, connections[:active], seconds, play)
+        after_play = server.rss_mb()
+    finally:
+        await asyncio.gather(*(ws.close() for ws in connections), return_exceptions=True)
+        server.stop()
+    growth = held - idle
+    print(
+        f"{total} sessions in one server process, each with a game started "
+        f"(other seats: {policies['impostor']}; opened in {opening:.1f} s; /health: "
+        f"{health['sessions']} of {health['max_sessions']})"
+    )
+    print(
+        f"  server RSS: idle {idle:.1f} MB, {total} sessions open {held:.1f} MB "
+        f"(+{growth:.1f} MB, {growth * 1024 / total:.1f} KB/session), "
+        f"after play {after_play:.1f} MB"
+    )
+    for label, t in ((f"{active} of them playing", result), (f"{active} alone", alone)):
+        print(
+            f"  {label:<22} for {seconds:g} s: {t.steps_per_s:>6,.0f} seat-steps/s, "
+            f"p50 {t.p50_ms:7.1f} ms, p99 {t.p99_ms:7.1f} ms, "
+            f"server CPU {t.server_cpu_us:.0f} us/step"
+        )
+    # Each client waits for its reply before its next step, so a step waits for about the
+    # other clients' steps: latency is about clients / throughput (Little's law).
+    print(
+        f"  p99 among {total} sessions / p99 alone: {result.p99_ms / alone.p99_ms:.2f}x; "
+        f"{active} clients / throughput: {active / result.steps_per_s * 1000:.0f} ms"
+    )
+    memory = "meets" if growth <= TARGET_SCALE_MB else "MISSES"
+    latency = "meets" if result.p99_ms < TARGET_SCALE_P99_MS else "MISSES"
+    print(f"\n{total} sessions: {growth:.0f} MB above idle ({memory} <= {TARGET_SCALE_MB:g} MB)")
+    print(
+        f"{active} active among them: p99 {result.p99_ms:.1f} ms "
+        f"({latency} < {TARGET_SCALE_P99_MS:g} ms)"
+    )
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gc
 from collections.abc import Sequence
 from typing import Any
@@ -59,10 +60,33 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
         help="largest max_timesteps a game may ask for (AMONGUS_MAX_TIMESTEPS, default 500)",
     )
     parser.add_argument(
+        "--max-json-depth",
+        type=int,
+        help="deepest JSON nesting a message may have (AMONGUS_MAX_JSON_DEPTH, default 32)",
+    )
+    parser.add_argument(
         "--allowed-policies",
         type=parse_policy_list,
         help="comma-separated policies a client may pick for the other seats "
         "(AMONGUS_ALLOWED_POLICIES, default random,heuristic)",
+    )
+    parser.add_argument(
+        "--read-timeout",
+        type=float,
+        help="seconds a client has to send a request's headers, then its body "
+        "(AMONGUS_READ_TIMEOUT_S, default 10)",
+    )
+    parser.add_argument(
+        "--max-connections",
+        type=int,
+        help="open connections at once, WebSocket sessions included "
+        "(AMONGUS_MAX_CONNECTIONS, default max-sessions + 256)",
+    )
+    parser.add_argument(
+        "--seed-secret",
+        help="mix clients' seeds with this secret (16+ characters) so that a seed reveals no "
+        "deal: for evaluation and competitions (AMONGUS_SEED_SECRET, which keeps it out of "
+        "the process list; default none)",
     )
     parser.add_argument(
         "--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"]
@@ -75,6 +99,7 @@ def run_serve(args: argparse.Namespace) -> int:
 
     from openenv_facade.server import create_app
     from openenv_facade.settings import ServerSettings
+    from openenv_facade.transport import uvicorn_config
 
     try:
         settings = ServerSettings.from_env(
@@ -82,24 +107,22 @@ def run_serve(args: argparse.Namespace) -> int:
             session_timeout_s=args.session_timeout,
             max_frame_bytes=args.max_frame_bytes,
             max_timesteps=args.max_timesteps,
+            max_json_depth=args.max_json_depth,
             allowed_policies=args.allowed_policies,
+            seed_secret=args.seed_secret,
+            read_timeout_s=args.read_timeout,
+            max_connections=args.max_connections,
         )
         app = create_app(settings)
     except ValueError as exc:
         raise SystemExit(f"amongus serve: {exc}") from None
     tune_garbage_collector()
-    uvicorn.run(
-        app,
-        host=args.host,
-        port=args.port,
-        log_level=args.log_level,
-        # Frames above max_frame_bytes get an error reply; the transport's own cap is higher.
-        ws_max_size=settings.transport_max_bytes,
-        # Compression would cost each connection hundreds of KB of zlib state and CPU per frame.
-        ws_per_message_deflate=False,
-        timeout_graceful_shutdown=5,
-    )
-    return 0
+    config = uvicorn_config(app, settings, host=args.host, port=args.port, log_level=args.log_level)
+    server = uvicorn.Server(config)
+    # uvicorn re-raises the Ctrl-C it shut down on, once it has shut down: that is success.
+    with contextlib.suppress(KeyboardInterrupt):
+        server.run()
+    return 0 if server.started else 3  # uvicorn's own status when it could not start
 
 
 def tune_garbage_collector() -> None:

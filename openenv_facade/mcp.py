@@ -33,11 +33,12 @@ import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from pydantic import BaseModel, ValidationError
 
 from amongagents.skeld import ROOMS
+from openenv_facade.json_depth import nests_deeper_than, too_deep_message
 from openenv_facade.models import (
     GameAction,
     GameObservation,
@@ -58,6 +59,9 @@ from openenv_facade.models import (
 from openenv_facade.registry import CapacityError, SessionRegistry, SessionSlot
 from openenv_facade.session import RequestError, SessionError
 
+if TYPE_CHECKING:
+    from openenv_facade.metrics import ServerMetrics
+
 log = logging.getLogger("openenv_facade.mcp")
 
 PROTOCOL_VERSION: Final[str] = "2025-06-18"
@@ -69,6 +73,15 @@ METHOD_NOT_FOUND: Final[int] = -32601
 INVALID_PARAMS: Final[int] = -32602
 INTERNAL_ERROR: Final[int] = -32603
 SERVER_ERROR: Final[int] = -32000
+#: The codes' names, as the error counts of ``/metrics`` label them.
+ERROR_NAMES: Final[dict[int, str]] = {
+    PARSE_ERROR: "PARSE_ERROR",
+    INVALID_REQUEST: "INVALID_REQUEST",
+    METHOD_NOT_FOUND: "METHOD_NOT_FOUND",
+    INVALID_PARAMS: "INVALID_PARAMS",
+    INTERNAL_ERROR: "INTERNAL_ERROR",
+    SERVER_ERROR: "SERVER_ERROR",
+}
 
 
 class RpcError(Exception):
@@ -217,8 +230,9 @@ def tool_result(observation: GameObservation) -> dict[str, Any]:
 class McpDispatcher:
     """Answers JSON-RPC requests for HTTP ``/mcp`` (``slot`` None) or for one ``/ws`` session."""
 
-    def __init__(self, registry: SessionRegistry) -> None:
+    def __init__(self, registry: SessionRegistry, metrics: ServerMetrics | None = None) -> None:
         self.registry = registry
+        self.metrics = metrics
         self._methods: dict[str, Callable[[JsonRpcRequest, SessionSlot | None], Any]] = {
             "initialize": self._initialize,
             "ping": lambda request, slot: {},
@@ -231,12 +245,14 @@ class McpDispatcher:
 
     def handle_text(self, text: str | bytes, slot: SessionSlot | None) -> dict[str, Any] | None:
         """The response to one JSON-RPC text, or ``None`` for a notification."""
+        limit = self.registry.settings.max_json_depth
+        if nests_deeper_than(text, limit):
+            message = f"Parse error: {too_deep_message(limit)}"
+            return self._counted(error_response(None, PARSE_ERROR, message))
         try:
             payload = json.loads(text)
         except (ValueError, UnicodeDecodeError) as exc:
-            return error_response(None, PARSE_ERROR, f"Parse error: {exc}")
-        except RecursionError:  # a few KB of nested brackets exhaust the parser's stack
-            return error_response(None, PARSE_ERROR, "Parse error: nested too deeply")
+            return self._counted(error_response(None, PARSE_ERROR, f"Parse error: {exc}"))
         return self.handle(payload, slot)
 
     def handle(self, payload: Any, slot: SessionSlot | None) -> dict[str, Any] | None:
@@ -244,20 +260,31 @@ class McpDispatcher:
         request without ``id``: carried out, never answered, even with an error). A payload that
         is no valid request is always answered, with ``id`` null when it has none."""
         if isinstance(payload, list):
-            return error_response(
-                None, INVALID_REQUEST, "Invalid Request: batch requests are not supported"
+            return self._counted(
+                error_response(
+                    None, INVALID_REQUEST, "Invalid Request: batch requests are not supported"
+                )
             )
         try:
             request = JsonRpcRequest.model_validate(payload)
         except ValidationError as exc:
-            return error_response(
-                _request_id(payload),
-                INVALID_REQUEST,
-                "Invalid Request",
-                validation_issues(exc.errors()),
+            return self._counted(
+                error_response(
+                    _request_id(payload),
+                    INVALID_REQUEST,
+                    "Invalid Request",
+                    validation_issues(exc.errors()),
+                )
             )
-        response = self._respond(request, slot)
+        response = self._counted(self._respond(request, slot))
         return None if "id" not in payload else response
+
+    def _counted(self, response: dict[str, Any]) -> dict[str, Any]:
+        """``response``, its error (if it is one) counted by name."""
+        error = response.get("error")
+        if error is not None and self.metrics is not None:
+            self.metrics.error("mcp", ERROR_NAMES.get(error["code"], str(error["code"])))
+        return response
 
     def _respond(self, request: JsonRpcRequest, slot: SessionSlot | None) -> dict[str, Any]:
         method = self._methods.get(request.method)
@@ -272,7 +299,11 @@ class McpDispatcher:
         except RpcError as exc:
             return error_response(request.id, exc.code, exc.message, exc.data)
         except Exception:  # a bug must not leak internals, nor become a bare HTTP 500
-            log.exception("error while handling JSON-RPC method %r", request.method)
+            where = f"JSON-RPC method {request.method!r}"
+            if self.metrics is not None:
+                self.metrics.internal_error(where, log)
+            else:
+                log.exception("internal error in %s", where)
             return error_response(
                 request.id, INTERNAL_ERROR, "Internal error; the server log has details"
             )

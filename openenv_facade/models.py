@@ -31,9 +31,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from enum import StrEnum
-from typing import Any, Final, Literal, get_args
+from typing import Annotated, Any, Final, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, field_serializer, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    field_serializer,
+    model_validator,
+)
 
 ActionType = Literal[
     "move", "vent", "task", "kill", "report", "call_meeting", "talk", "vote", "monitor"
@@ -43,8 +50,26 @@ ACTION_TYPES: Final[tuple[str, ...]] = get_args(ActionType)
 Role = Literal["crewmate", "impostor"]
 PhaseName = Literal["not_started", "task", "discussion", "voting", "game_over"]
 
+#: The largest seed: the largest integer every JSON parser reads exactly (larger ones pass
+#: through doubles in many clients and schema tools, and would name a different game).
+MAX_SEED: Final[int] = 2**53 - 1
 #: Longest accepted ``target`` or ``raw`` text (speech is cut to 500 characters by the game).
 MAX_ACTION_TEXT: Final[int] = 2_000
+
+
+def _integral_number(value: Any) -> Any:
+    """``7.0`` as ``7``: JSON Schema counts a number with no fraction as an integer, so the
+    schema's ``integer`` fields must take it; any other float, a string or a bool stays
+    refused by strict validation."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+#: Makes an integer field of a request take integers as JSON Schema defines them. It goes
+#: after the field's bounds in ``Annotated``, so that they stay in its JSON schema.
+_INTEGRAL: Final = BeforeValidator(_integral_number)
+JsonInt = Annotated[int, _INTEGRAL]
 
 
 class _Strict(BaseModel):
@@ -71,19 +96,22 @@ class _Request(_Strict):
 
 def is_unicode_text(value: Any) -> bool:
     """Whether every string in a decoded JSON value (object keys included) is Unicode text,
-    i.e. holds no lone surrogate."""
-    if isinstance(value, str):
-        if value.isascii():
-            return True
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError:
-            return False
-        return True
-    if isinstance(value, dict):
-        return all(is_unicode_text(k) and is_unicode_text(v) for k, v in value.items())
-    if isinstance(value, list):
-        return all(is_unicode_text(item) for item in value)
+    i.e. holds no lone surrogate. A loop over an explicit stack, not recursion, so no nesting
+    depth can exhaust the interpreter's stack."""
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str):
+            if not item.isascii():
+                try:
+                    item.encode("utf-8")
+                except UnicodeEncodeError:
+                    return False
+        elif isinstance(item, dict):
+            pending.extend(item.keys())
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
     return True
 
 
@@ -125,6 +153,31 @@ class GameAction(_Request):
     )
     metadata: dict[str, Any] = Field(
         default_factory=dict, description="ignored by the game; echoed nowhere"
+    )
+
+    # The rule the validator below enforces, in the JSON schema too (so in the OpenAPI
+    # document): either a non-null ``type`` and no ``raw``, or a non-null ``raw`` and neither
+    # ``type`` nor ``target``.
+    model_config = ConfigDict(
+        json_schema_extra={
+            "oneOf": [
+                {
+                    "required": ["type"],
+                    "properties": {
+                        "type": {"type": "string", "enum": list(ACTION_TYPES)},
+                        "raw": {"type": "null"},
+                    },
+                },
+                {
+                    "required": ["raw"],
+                    "properties": {
+                        "raw": {"type": "string"},
+                        "type": {"type": "null"},
+                        "target": {"type": "null"},
+                    },
+                },
+            ]
+        }
     )
 
     @model_validator(mode="after")
@@ -248,13 +301,15 @@ class ResetParams(_Request):
     """Keyword arguments of ``reset``. Give ``seat`` or ``role`` (or both) to choose the client's
     seat; with neither, the game's seeded generator picks one."""
 
-    seed: int | None = Field(
-        default=None, ge=0, lt=2**63, description="makes the game reproducible"
+    seed: Annotated[int, Field(ge=0, le=MAX_SEED), _INTEGRAL] | None = Field(
+        default=None, description="makes the game reproducible"
     )
     episode_id: str | None = Field(default=None, max_length=255)
-    seat: int | None = Field(default=None, ge=0, description="the client's seat index")
+    seat: Annotated[int, Field(ge=0), _INTEGRAL] | None = Field(
+        default=None, description="the client's seat index"
+    )
     role: Role | None = Field(default=None, description="play a seat of this role")
-    config: str | dict[str, int] | None = Field(
+    config: str | dict[str, JsonInt] | None = Field(
         default=None,
         description="a preset name (seven_member, five_member, ...) or a full config dict",
     )
@@ -445,7 +500,13 @@ class EnvironmentInfo(_Strict):
 
 
 class HealthReply(_Strict):
+    """Body of ``GET /health``."""
+
     status: Literal["healthy", "unhealthy", "degraded"] = "healthy"
+    sessions: int | None = Field(default=None, ge=0, description="sessions open now")
+    max_sessions: int | None = Field(
+        default=None, ge=1, description="sessions the server takes at once"
+    )
 
 
 class SchemaReply(_Strict):
@@ -496,6 +557,15 @@ class CallToolStep(_Request):
 
 #: ``type`` values of step data that are OpenEnv MCP actions rather than moves.
 MCP_STEP_TYPES: Final[tuple[str, ...]] = ("list_tools", "call_tool")
+
+
+class JsonRpcResponse(_Strict):
+    """A JSON-RPC 2.0 response: ``result`` or ``error``, never both."""
+
+    jsonrpc: Literal["2.0"]
+    id: str | int | None
+    result: Any = None
+    error: JsonRpcError | None = None
 
 
 # --------------------------------------------------------------------------------- MCP tool inputs

@@ -11,11 +11,14 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Iterator
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from openenv_facade.models import ErrorCode
 from openenv_facade.session import SeatSession
 from openenv_facade.settings import ServerSettings
+
+if TYPE_CHECKING:
+    from openenv_facade.metrics import ServerMetrics
 
 Transport = Literal["ws", "http"]
 
@@ -53,8 +56,9 @@ class SessionSlot:
 
 
 class SessionRegistry:
-    def __init__(self, settings: ServerSettings) -> None:
+    def __init__(self, settings: ServerSettings, metrics: ServerMetrics | None = None) -> None:
         self.settings = settings
+        self.metrics = metrics  # handed to every session's seat
         self._slots: dict[str, SessionSlot] = {}
 
     def __len__(self) -> int:
@@ -66,7 +70,7 @@ class SessionRegistry:
     def open(self, transport: Transport) -> SessionSlot:
         if len(self._slots) >= self.settings.max_sessions:
             raise CapacityError(len(self._slots), self.settings.max_sessions)
-        slot = SessionSlot(transport, SeatSession(self.settings))
+        slot = SessionSlot(transport, SeatSession(self.settings, self.metrics))
         self._slots[slot.id] = slot
         return slot
 

@@ -15,7 +15,9 @@ Endpoints
     ``GET /state``   an HTTP session's public state (no ``session_id``: an empty state).
     ``POST /mcp``    JSON-RPC 2.0: ``tools/list``, ``tools/call``, ``openenv/session/create``,
                      ``openenv/session/close`` (``openenv_facade.mcp``).
-    ``GET /health``, ``/metadata``, ``/schema``, ``/docs``, ``/openapi.json``.
+    ``GET /health``  liveness, with the sessions open and the cap.
+    ``GET /metrics`` Prometheus text format (``openenv_facade.metrics``).
+    ``GET /metadata``, ``/schema``, ``/docs``, ``/openapi.json``.
     ``GET /web``     the web page: play a seat, watch a bot-only game, replay a saved game
                      (``openenv_facade.web``; its views use the ``/ws`` messages ``spectate``,
                      ``spectate_step``, ``replay`` and ``replay_files``).
@@ -24,8 +26,10 @@ Errors never end a session: a bad frame gets an ``error`` reply (``INVALID_JSON`
 ``UNKNOWN_TYPE``, ``VALIDATION_ERROR``, ``EXECUTION_ERROR``) and the game is unchanged. A move
 the game does not allow is not a protocol error: the observation comes back unchanged with its
 ``error`` field set. Limits (``openenv_facade.settings``): at most ``max_sessions`` sessions
-(``CAPACITY_REACHED``), sessions idle for ``session_timeout_s`` are closed, and frames or bodies
-over ``max_frame_bytes`` are refused.
+(``CAPACITY_REACHED``), sessions idle for ``session_timeout_s`` are closed, frames or bodies
+over ``max_frame_bytes`` or nesting JSON deeper than ``max_json_depth`` are refused before
+anything parses them, and slow or surplus connections are cut (``openenv_facade.transport``).
+Bad requests are counted in ``/metrics``, never logged with their payload.
 
 Game work runs on the event loop, not in a thread pool: it is pure Python holding the GIL, a
 seat's turn takes a fraction of a millisecond, and a thread hop per message would only add
@@ -46,11 +50,14 @@ from fastapi import Body, FastAPI, HTTPException, Query, Request, WebSocket
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from starlette.websockets import WebSocketDisconnect
 
 from openenv_facade import __version__
+from openenv_facade.json_depth import nests_deeper_than, too_deep_message
 from openenv_facade.mcp import ENVELOPE_FIELDS, McpDispatcher
+from openenv_facade.metrics import METRICS_MEDIA_TYPE, ServerMetrics
 from openenv_facade.models import (
     MCP_STEP_TYPES,
     CallToolStep,
@@ -65,6 +72,8 @@ from openenv_facade.models import (
     HttpErrorReply,
     HttpResetRequest,
     HttpStepRequest,
+    JsonRpcRequest,
+    JsonRpcResponse,
     ListToolsStep,
     ReplayParams,
     ResetParams,
@@ -129,8 +138,9 @@ Their schemas are under `web_messages` in `/schema`.
 
 ## Limits
 
-Open sessions, idle time and message size are capped (`AMONGUS_MAX_SESSIONS`,
-`AMONGUS_SESSION_TIMEOUT_S`, `AMONGUS_MAX_FRAME_BYTES`, or the `amongus serve` flags).
+Open sessions, idle time, message size and JSON nesting are capped (`AMONGUS_MAX_SESSIONS`,
+`AMONGUS_SESSION_TIMEOUT_S`, `AMONGUS_MAX_FRAME_BYTES`, `AMONGUS_MAX_JSON_DEPTH`, or the
+`amongus serve` flags). `GET /metrics` shows what the server is doing.
 """
 MESSAGE_TYPES: Final[tuple[str, ...]] = (
     "reset",
@@ -162,10 +172,18 @@ def state_frame(state: GameState) -> str:
     return f'{{"type":"state","data":{state.model_dump_json()}}}'
 
 
-def error_frame(message: str, code: ErrorCode | str, **details: Any) -> str:
+class ErrorFrame(str):
+    """The text of an ``error`` reply, which also knows its code (for the error counts)."""
+
+    code: ErrorCode
+
+
+def error_frame(message: str, code: ErrorCode | str, **details: Any) -> ErrorFrame:
     """An ``error`` reply; ``details`` are ``ErrorData``'s optional fields."""
     data = ErrorData(message=message, code=ErrorCode(code), **details)
-    return f'{{"type":"error","data":{data.model_dump_json(exclude_none=True)}}}'
+    frame = ErrorFrame(f'{{"type":"error","data":{data.model_dump_json(exclude_none=True)}}}')
+    frame.code = data.code
+    return frame
 
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
@@ -195,10 +213,15 @@ class WireProtocol:
     """Turns one ``/ws`` text frame into its reply (pure: no I/O, so it is easy to test)."""
 
     def __init__(
-        self, settings: ServerSettings, dispatcher: McpDispatcher, web: WebViews | None = None
+        self,
+        settings: ServerSettings,
+        dispatcher: McpDispatcher,
+        metrics: ServerMetrics,
+        web: WebViews | None = None,
     ) -> None:
         self.settings = settings
         self.dispatcher = dispatcher
+        self.metrics = metrics
         self.web = web if web is not None else WebViews(settings)
         self._handlers: dict[str, Callable[[SessionSlot, dict[str, Any]], str]] = {
             "reset": self._reset,
@@ -213,7 +236,13 @@ class WireProtocol:
 
     def handle(self, slot: SessionSlot, text: str) -> str | None:
         """The reply to one frame; ``""`` when there is none to send (a JSON-RPC notification)
-        and ``None`` for ``close`` (the connection then ends)."""
+        and ``None`` for ``close`` (the connection then ends). Error replies are counted."""
+        reply = self._reply(slot, text)
+        if isinstance(reply, ErrorFrame):
+            self.metrics.error("ws", reply.code)
+        return reply
+
+    def _reply(self, slot: SessionSlot, text: str) -> str | None:
         limit = self.settings.max_frame_bytes
         # A character is at most 4 bytes: only long texts need their size counted.
         size = len(text.encode("utf-8", "surrogatepass")) if len(text) > limit // 4 else 0
@@ -222,12 +251,14 @@ class WireProtocol:
                 f"message of {size} bytes exceeds this server's limit of {limit} bytes",
                 ErrorCode.VALIDATION_ERROR,
             )
+        if nests_deeper_than(text, self.settings.max_json_depth):
+            return error_frame(
+                too_deep_message(self.settings.max_json_depth), ErrorCode.INVALID_JSON
+            )
         try:
             message = json.loads(text)
         except ValueError as exc:
             return error_frame(f"Invalid JSON: {exc}", ErrorCode.INVALID_JSON)
-        except RecursionError:  # a few KB of nested brackets exhaust the parser's stack
-            return error_frame("Invalid JSON: nested too deeply", ErrorCode.INVALID_JSON)
         if not isinstance(message, dict):
             return error_frame(
                 "a message must be a JSON object with a 'type'", ErrorCode.VALIDATION_ERROR
@@ -253,7 +284,7 @@ class WireProtocol:
         except SessionError as exc:
             return error_frame(str(exc), exc.code)
         except Exception:  # a bug must not end the session, nor leak internals to the client
-            log.exception("error while handling a %r message", kind)
+            self.metrics.internal_error(f"ws {kind} message", log)
             return error_frame(
                 f"internal error while handling {kind!r}; the server log has details",
                 ErrorCode.EXECUTION_ERROR,
@@ -344,10 +375,20 @@ def _view_frame(view: GameView) -> str:
 
 # ------------------------------------------------------------------------------- HTTP errors
 _HTTP_ERRORS: Final[dict[int, str]] = {
-    400: "a request the game cannot serve (a bad config or seat; /step without a session_id)",
+    400: "a request the game cannot serve (a bad config or seat; /step without a session_id), "
+    "or a body whose JSON nests deeper than the server's limit",
     404: "unknown session_id (never created, closed, or expired)",
+    408: "the request body did not arrive within the server's read timeout",
     409: "a move the session cannot take now (no game yet, or the game is over)",
     413: "request body over the server's limit",
+}
+
+
+#: The error code of an HTTP error raised without one (by FastAPI or Starlette themselves).
+_STATUS_CODES: Final[dict[int, str]] = {
+    400: ErrorCode.INVALID_JSON,  # a body that is not UTF-8
+    404: "NOT_FOUND",  # no such route
+    405: "METHOD_NOT_ALLOWED",
 }
 
 
@@ -359,39 +400,63 @@ def _errors_of(*statuses: int) -> dict[int | str, dict[str, Any]]:
     }
 
 
-# ------------------------------------------------------------------------------ size-limit layer
-class BodyLimit:
-    """Refuses HTTP bodies over ``limit`` bytes with 413, whether or not they declare a length.
+# ----------------------------------------------------------------------------- body-limit layer
+class BodyLimits:
+    """Refuses HTTP bodies over ``max_bytes`` bytes (413), whether or not they declare a length,
+    and bodies nesting JSON deeper than ``max_depth`` levels (400), on every route alike but
+    those in ``own_depth_check`` (``/mcp`` answers over-deep bodies itself, as JSON-RPC parse
+    errors).
 
-    The body is read (at most ``limit`` bytes of it) before the application sees the request,
-    so an over-long body is refused the same way on every route, chunked or not."""
+    The body is read (at most ``max_bytes`` of it) before the application sees the request, so
+    an over-long or over-deep body never reaches a parser; ``on_refusal`` is told the error code
+    of each refusal (the server counts them rather than logging a client's payload)."""
 
-    def __init__(self, app: ASGIApp, limit: int) -> None:
-        self.app, self.limit = app, limit
+    def __init__(
+        self,
+        app: ASGIApp,
+        max_bytes: int,
+        max_depth: int,
+        read_timeout_s: float = 10.0,
+        own_depth_check: frozenset[str] = frozenset(),
+        on_refusal: Callable[[ErrorCode], None] = lambda code: None,
+    ) -> None:
+        self.app, self.max_bytes, self.max_depth = app, max_bytes, max_depth
+        self.read_timeout_s = read_timeout_s
+        self.own_depth_check, self.on_refusal = own_depth_check, on_refusal
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        too_long = f"request body exceeds this server's limit of {self.max_bytes} bytes"
         for name, value in scope.get("headers", ()):
-            if name == b"content-length" and value.isdigit() and int(value) > self.limit:
-                await self._refuse(send)
+            if name == b"content-length" and value.isdigit() and int(value) > self.max_bytes:
+                await self._refuse(send, 413, too_long, ErrorCode.VALIDATION_ERROR)
                 return
         chunks: list[bytes] = []
         received = 0
-        while True:
-            message = await receive()
-            if message["type"] != "http.request":  # the client went away
-                return
-            chunk = message.get("body", b"")
-            received += len(chunk)
-            if received > self.limit:
-                await self._refuse(send)
-                return
-            chunks.append(chunk)
-            if not message.get("more_body", False):
-                break
+        try:
+            async with asyncio.timeout(self.read_timeout_s):  # a body sent a byte at a time
+                while True:
+                    message = await receive()
+                    if message["type"] != "http.request":  # the client went away
+                        return
+                    chunk = message.get("body", b"")
+                    received += len(chunk)
+                    if received > self.max_bytes:
+                        await self._refuse(send, 413, too_long, ErrorCode.VALIDATION_ERROR)
+                        return
+                    chunks.append(chunk)
+                    if not message.get("more_body", False):
+                        break
+        except TimeoutError:
+            message_text = f"request body not received within {self.read_timeout_s:g} s"
+            await self._refuse(send, 408, message_text, ErrorCode.VALIDATION_ERROR)
+            return
         body = b"".join(chunks)
+        if scope["path"] not in self.own_depth_check and nests_deeper_than(body, self.max_depth):
+            await self._refuse(send, 400, too_deep_message(self.max_depth), ErrorCode.INVALID_JSON)
+            return
         replayed = False
 
         async def replay() -> Message:
@@ -403,19 +468,13 @@ class BodyLimit:
 
         await self.app(scope, replay, send)
 
-    async def _refuse(self, send: Send) -> None:
-        body = json.dumps(
-            {
-                "detail": {
-                    "message": f"request body exceeds this server's limit of {self.limit} bytes",
-                    "code": ErrorCode.VALIDATION_ERROR,
-                }
-            }
-        ).encode()
+    async def _refuse(self, send: Send, status: int, message: str, code: ErrorCode) -> None:
+        self.on_refusal(code)
+        body = json.dumps({"detail": {"message": message, "code": code}}).encode()
         await send(
             {
                 "type": "http.response.start",
-                "status": 413,
+                "status": status,
                 "headers": [(b"content-type", b"application/json")],
             }
         )
@@ -431,10 +490,11 @@ def create_app(
     web page may replay logs from (default: ``AMONGUS_REPLAY_DIR``, else none)."""
     settings = settings or ServerSettings.from_env()
     check_servable(settings.allowed_policies)
-    registry = SessionRegistry(settings)
-    dispatcher = McpDispatcher(registry)
+    metrics = ServerMetrics(lambda: len(registry), settings.max_sessions)
+    registry = SessionRegistry(settings, metrics)
+    dispatcher = McpDispatcher(registry, metrics)
     web = WebViews(settings, replay_dir)
-    protocol = WireProtocol(settings, dispatcher, web)
+    protocol = WireProtocol(settings, dispatcher, metrics, web)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -456,14 +516,34 @@ def create_app(
     )
     app.state.settings = settings
     app.state.registry = registry
+    app.state.metrics = metrics
     app.state.web = web
-    app.add_middleware(BodyLimit, limit=settings.max_frame_bytes)
+    app.add_middleware(
+        BodyLimits,
+        max_bytes=settings.max_frame_bytes,
+        max_depth=settings.max_json_depth,
+        read_timeout_s=settings.read_timeout_s,
+        own_depth_check=frozenset({"/mcp"}),
+        on_refusal=lambda code: metrics.error("http", code),
+    )
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
         """FastAPI's 422, without the rejected input it would echo: ``1e999`` (infinity) or a
         lone surrogate escape is valid JSON in, but cannot be JSON out."""
+        metrics.error("http", ErrorCode.VALIDATION_ERROR)
         return JSONResponse({"detail": validation_issues(exc.errors())}, status_code=422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        """An ``HTTPException`` as the declared error model ``{"detail": {"message", "code"}}``,
+        counted by its code. FastAPI raises some with a bare text (a body that is not UTF-8:
+        "There was an error parsing the body"); they get the code their status means."""
+        detail: Any = exc.detail  # our own raise a dict, Starlette's a text
+        if not isinstance(detail, dict):
+            detail = {"message": str(detail), "code": _STATUS_CODES.get(exc.status_code, "ERROR")}
+        metrics.error("http", str(detail.get("code")))
+        return JSONResponse({"detail": detail}, status_code=exc.status_code, headers=exc.headers)
 
     def http_session(session_id: str) -> SessionSlot:
         slot = registry.get(session_id, "http")
@@ -488,7 +568,7 @@ def create_app(
         response_model=StepReply,
         tags=["Environment Control"],
         summary="Start a game",
-        responses=_errors_of(400, 404, 413),
+        responses=_errors_of(400, 404, 408, 413),
     )
     async def reset(request: Annotated[HttpResetRequest | None, Body()] = None) -> Response:
         """Without ``session_id``: a one-off game's first observation (HTTP keeps no game; play
@@ -499,7 +579,7 @@ def create_app(
             request.model_dump(exclude={"session_id"}, exclude_unset=True)
         )
         if request.session_id is None:
-            return run(lambda: SeatSession(settings).reset(params))
+            return run(lambda: SeatSession(settings, metrics).reset(params))
         slot = http_session(request.session_id)
         return run(lambda: slot.session.reset(params))
 
@@ -508,7 +588,7 @@ def create_app(
         response_model=StepReply,
         tags=["Environment Control"],
         summary="Play a move",
-        responses=_errors_of(400, 404, 409, 413),
+        responses=_errors_of(400, 404, 408, 409, 413),
     )
     async def step(request: HttpStepRequest) -> Response:
         """A move in an HTTP session (``session_id`` from ``openenv/session/create``). An
@@ -542,7 +622,22 @@ def create_app(
 
     @app.get("/health", response_model=HealthReply, tags=["Health"])
     async def health() -> HealthReply:
-        return HealthReply(status="healthy")
+        """The server answers; how many sessions are open, and how many it takes."""
+        return HealthReply(
+            status="healthy", sessions=len(registry), max_sessions=settings.max_sessions
+        )
+
+    @app.get(
+        "/metrics",
+        tags=["Health"],
+        summary="Prometheus metrics",
+        response_class=Response,
+        responses={200: {"content": {METRICS_MEDIA_TYPE: {"schema": {"type": "string"}}}}},
+    )
+    async def prometheus_metrics() -> Response:
+        """Sessions open and the cap, games started and finished, steps, illegal moves, errors
+        by code, step latency and policy time, in the Prometheus text format."""
+        return Response(metrics.render(), media_type=METRICS_MEDIA_TYPE)
 
     @app.get("/metadata", response_model=EnvironmentInfo, tags=["Environment Info"])
     async def metadata() -> EnvironmentInfo:
@@ -565,7 +660,26 @@ def create_app(
     async def schema() -> SchemaReply:
         return schemas
 
-    @app.post("/mcp", tags=["MCP"], summary="JSON-RPC 2.0 (MCP tools and OpenEnv sessions)")
+    @app.post(
+        "/mcp",
+        tags=["MCP"],
+        summary="JSON-RPC 2.0 (MCP tools and OpenEnv sessions)",
+        openapi_extra={
+            "requestBody": {
+                "required": True,
+                "content": {"application/json": {"schema": JsonRpcRequest.model_json_schema()}},
+            }
+        },
+        responses={
+            200: {
+                "description": "the JSON-RPC response: a result, or an error object (a body "
+                "that is no JSON, or nests too deeply, gets a parse error)",
+                "content": {"application/json": {"schema": JsonRpcResponse.model_json_schema()}},
+            },
+            202: {"description": "a notification (no id): carried out, never answered"},
+            **_errors_of(408, 413),
+        },
+    )
     async def mcp(request: Request) -> Response:
         """``tools/list``, ``tools/call`` (``params.session_id`` names the HTTP session),
         ``openenv/session/create`` (params: reset arguments), ``openenv/session/close``. A
@@ -582,6 +696,7 @@ def create_app(
         try:
             slot = registry.open("ws")
         except CapacityError as exc:
+            metrics.error("ws", ErrorCode.CAPACITY_REACHED)
             with contextlib.suppress(WebSocketDisconnect):
                 await websocket.send_text(
                     error_frame(
@@ -594,7 +709,7 @@ def create_app(
                 await websocket.close(CLOSE_TRY_AGAIN_LATER)
             return
         try:
-            await _serve_websocket(websocket, slot, protocol, settings)
+            await _serve_websocket(websocket, slot, protocol)
         finally:
             registry.close(slot.id)
             web.forget(slot.id)
@@ -603,12 +718,10 @@ def create_app(
     return app
 
 
-async def _serve_websocket(
-    websocket: WebSocket, slot: SessionSlot, protocol: WireProtocol, settings: ServerSettings
-) -> None:
+async def _serve_websocket(websocket: WebSocket, slot: SessionSlot, protocol: WireProtocol) -> None:
     """Answer the connection's frames until it closes, goes idle for the session timeout, or
     stops reading its replies for that long (its slot is then given up, not held forever)."""
-    timeout = settings.session_timeout_s
+    timeout = protocol.settings.session_timeout_s
 
     async def send(text: str) -> None:
         async with asyncio.timeout(timeout):
@@ -635,6 +748,7 @@ async def _serve_websocket(
                 try:
                     text = (message.get("bytes") or b"").decode("utf-8")
                 except UnicodeDecodeError:
+                    protocol.metrics.error("ws", ErrorCode.INVALID_JSON)
                     await send(
                         error_frame(
                             "Invalid JSON: a binary frame must be UTF-8 text",

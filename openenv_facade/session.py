@@ -22,10 +22,11 @@ from __future__ import annotations
 import logging
 import random
 import secrets
+import time
 import uuid
 from collections.abc import Mapping
 from functools import lru_cache
-from typing import Any, Final, NamedTuple
+from typing import TYPE_CHECKING, Any, Final, NamedTuple
 
 from amongagents.actions import ActionKind
 from amongagents.config import ConfigError, GameConfig, resolve_config
@@ -48,7 +49,11 @@ from openenv_facade.models import (
     TaskStatus,
     VisiblePlayer,
 )
+from openenv_facade.seeding import secret_seed
 from openenv_facade.settings import ServerSettings
+
+if TYPE_CHECKING:
+    from openenv_facade.metrics import ServerMetrics
 
 log = logging.getLogger("openenv_facade.session")
 
@@ -86,6 +91,7 @@ class SeatSession:
 
     __slots__ = (
         "settings",
+        "metrics",
         "env",
         "seat",
         "agent",
@@ -101,8 +107,9 @@ class SeatSession:
         "_last_sight",
     )
 
-    def __init__(self, settings: ServerSettings) -> None:
+    def __init__(self, settings: ServerSettings, metrics: ServerMetrics | None = None) -> None:
         self.settings = settings
+        self.metrics = metrics
         self.env: raw_env | None = None  # built at the first reset, so idle sessions stay small
         self.seat = -1
         self.agent = ""
@@ -148,6 +155,9 @@ class SeatSession:
         # An unseeded game gets fresh entropy: session environments are copies of one template,
         # and its seed stream must not make every unseeded game the same game.
         seed = params.seed if params.seed is not None else secrets.randbits(63)
+        secret = self.settings.seed_secret
+        if params.seed is not None and secret is not None:
+            seed = secret_seed(secret, params.seed, params.seat, params.role, config.to_dict())
         # The policies' seeds and the seat come from a generator of their own, derived from the
         # reset's seed: drawing them from the game's RNG would make the game's log unreplayable.
         # Policies are reset before the game: one that cannot play here changes nothing.
@@ -193,6 +203,8 @@ class SeatSession:
         events: list[str] = []
         # Non-zero only when the game is over at once (impostors as many as the crew).
         reward = float(env.rewards[self.agent])
+        if self.metrics is not None:
+            self.metrics.game_started()
         reward += self._play_others(events)
         return self._observe(reward, events, None)
 
@@ -240,17 +252,23 @@ class SeatSession:
             raise SessionError(
                 f"the game is over ({game.win_reason}); send reset to start a new game"
             )
+        started = time.perf_counter()
         try:
             chosen = resolve(game, self.seat, action, self._body_visible(game))
             env.step(chosen)
         except IllegalActionError as exc:
+            if self.metrics is not None:
+                self.metrics.illegal_move()
             return self._observe(0.0, [], str(exc))
         self.step_count += 1
         events: list[str] = []
         reward = float(env.rewards[self.agent])
         self._collect(events)
         reward += self._play_others(events)
-        return self._observe(reward, events, None)
+        observation = self._observe(reward, events, None)
+        if self.metrics is not None:
+            self.metrics.step_played(time.perf_counter() - started)
+        return observation
 
     def _play_others(self, events: list[str]) -> float:
         """Let the policies act until it is the seat's turn or the game ends; the seat's reward
@@ -262,13 +280,16 @@ class SeatSession:
         me = self.agent
         reward = 0.0
         players = game.players
+        policy_seconds = 0.0
         while not game.is_over and env.agent_selection != me:
             agent = env.agent_selection
             view = env.agent_view()
             policy = self._policies[players[view.seat].is_impostor]
             # The session's environment renders text; policies that read no observation get none.
             observation = env.observe(agent) if policy.obs_mode is not None else None
+            thinking = time.perf_counter()
             choice = policy.act(observation, env.infos[agent], view)
+            policy_seconds += time.perf_counter() - thinking
             try:
                 env.step(choice)
             except IllegalActionError as exc:
@@ -280,6 +301,10 @@ class SeatSession:
                 env.step(table[self._fallback_rng.randrange(len(table))])
             reward += float(env.rewards[me])
             self._collect(events)
+        if self.metrics is not None:
+            self.metrics.policies_acted(policy_seconds)
+            if game.is_over:
+                self.metrics.game_finished()
         return reward
 
     # ------------------------------------------------------------------ perception

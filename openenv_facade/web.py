@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from fastapi import FastAPI, HTTPException
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from amongagents.config import PRESETS
 from amongagents.skeld import CORRIDORS, MAP_SIZE, ROOM_LABELS, ROOM_POLYGONS, ROOMS, VENTS
@@ -148,7 +148,12 @@ def add_web_routes(app: FastAPI, settings: ServerSettings) -> None:
     }
     headers = {"Content-Security-Policy": CONTENT_SECURITY_POLICY, "Cache-Control": "no-cache"}
 
-    @app.get("/web", tags=["Web"], summary="The web page: play, watch, replay")
+    @app.get(
+        "/web",
+        tags=["Web"],
+        summary="The web page: play, watch, replay",
+        response_class=HTMLResponse,  # documented as text/html in the OpenAPI contract
+    )
     async def page() -> Response:
         return Response(_asset("index.html"), media_type=PAGE_ASSETS["index.html"], headers=headers)
 

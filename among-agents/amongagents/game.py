@@ -18,7 +18,7 @@ import operator
 import random
 import secrets
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, NamedTuple
+from typing import Any, Final, NamedTuple
 
 from amongagents import actions as act
 from amongagents.actions import Action, ActionKind
@@ -43,7 +43,7 @@ from amongagents.records import (
     WinCode,
 )
 from amongagents.skeld import CAFETERIA, CORRIDOR_NEIGHBOURS, ROOMS, SECURITY, VENT_NEIGHBOURS
-from amongagents.tasks import TASK_SPOTS
+from amongagents.tasks import TASK_SPOTS, TaskSpot
 
 LOG_FORMAT = "amongagents-game/1"
 #: What the camera reports for a player who has not acted yet.
@@ -297,6 +297,7 @@ class Game:
         for candidate in legal:
             if candidate is action:
                 return action
+        _check_fields(action)
         for candidate in legal:
             if candidate.kind is not action.kind:
                 continue
@@ -588,6 +589,37 @@ class Game:
 
     def iter_living(self) -> Iterable[Player]:
         return (p for p in self.players if p.alive)
+
+
+#: Each ``Action`` field's allowed types, checked for actions the caller built itself: a
+#: dataclass does not enforce its annotations, and a wrong type would otherwise surface as an
+#: AttributeError deep inside resolution (``message=5``) instead of an illegal action.
+_FIELD_TYPES: Final[tuple[tuple[str, type | tuple[type, ...]], ...]] = (
+    ("text", str),
+    ("room", (str, type(None))),
+    ("target", (int, type(None))),
+    ("task", (TaskSpot, type(None))),
+    ("message", (str, type(None))),
+)
+
+
+def _check_fields(action: Action) -> None:
+    """Raise ``IllegalActionError`` unless every field of ``action`` has its declared type."""
+    if not isinstance(action.kind, ActionKind):
+        raise IllegalActionError(
+            f"an Action's kind must be an ActionKind, got {type(action.kind).__name__}"
+        )
+    for name, allowed in _FIELD_TYPES:
+        value = getattr(action, name)
+        if not isinstance(value, allowed) or isinstance(value, bool):
+            raise IllegalActionError(
+                f"an Action's {name} must be {_type_names(allowed)}, got {type(value).__name__}"
+            )
+
+
+def _type_names(allowed: type | tuple[type, ...]) -> str:
+    kinds = allowed if isinstance(allowed, tuple) else (allowed,)
+    return " or ".join("None" if kind is type(None) else kind.__name__ for kind in kinds)
 
 
 def _clean_message(message: str | None) -> str:

@@ -211,26 +211,62 @@ class GameRunner:
             if counter is not None:
                 stats = counter(game)
                 fallbacks[name] = {"decisions": stats["decisions"], "fallbacks": stats["fallbacks"]}
-        return GameResult(
-            index=index,
-            seed=seed,
-            winner=int(game.winner),
-            timesteps=game.timestep,
-            actions=actions,
-            kills=len(game.dead_seats) - len(game.ejected_seats),
-            ejected=tuple(game.ejected_seats),
-            task_completion=game.task_completion(),
-            impostor_seats=tuple(game.impostor_seats()),
-            policies=names,
-            log=_with_policies(game.event_log(), names) if self.keep_logs else None,
-            fallbacks=fallbacks,
+        return _result(
+            index,
+            game,
+            actions,
+            names,
+            fallbacks,
+            _run_log(game.event_log(), names, fallbacks) if self.keep_logs else None,
         )
 
 
-def _with_policies(log: dict[str, Any], names: Sequence[str]) -> dict[str, Any]:
-    """The event log plus a ``policies`` key (policy name per seat); replay ignores the key."""
+def _result(
+    index: int,
+    game: Game,
+    actions: int,
+    names: tuple[str, ...],
+    fallbacks: dict[str, dict[str, int]],
+    log: dict[str, Any] | None,
+) -> GameResult:
+    return GameResult(
+        index=index,
+        seed=game.seed,
+        winner=int(game.winner),
+        timesteps=game.timestep,
+        actions=actions,
+        kills=len(game.dead_seats) - len(game.ejected_seats),
+        ejected=tuple(game.ejected_seats),
+        task_completion=game.task_completion(),
+        impostor_seats=tuple(game.impostor_seats()),
+        policies=names,
+        log=log,
+        fallbacks=fallbacks,
+    )
+
+
+def _run_log(
+    log: dict[str, Any], names: Sequence[str], fallbacks: Mapping[str, Mapping[str, int]]
+) -> dict[str, Any]:
+    """The event log plus a ``policies`` key (policy name per seat) and, for policies that count
+    them, a ``fallbacks`` key; replay ignores both."""
     log["policies"] = list(names)
+    if fallbacks:
+        log["fallbacks"] = {name: dict(counts) for name, counts in fallbacks.items()}
     return log
+
+
+def result_from_log(index: int, log: dict[str, Any]) -> GameResult:
+    """The result of game ``index`` of a run, rebuilt from the log the run wrote (replayed, so a
+    log that is not the game it claims raises ``ReplayError``)."""
+    from amongagents.replay import replay
+
+    game = replay(log)
+    fallbacks = {
+        str(name): {"decisions": int(c["decisions"]), "fallbacks": int(c["fallbacks"])}
+        for name, c in log.get("fallbacks", {}).items()
+    }
+    return _result(index, game, len(log["steps"]), tuple(log["policies"]), fallbacks, log)
 
 
 # ---------------------------------------------------------------------- many games
@@ -294,18 +330,22 @@ def iter_games(
     obs_mode: str | None = None,
     policy_kwargs: Mapping[str, Mapping[str, Any]] | None = None,
     chunk_size: int | None = None,
+    indices: Sequence[int] | None = None,
 ) -> Iterator[GameResult]:
-    """Yield game results as they finish (in no particular order when ``workers > 1``)."""
+    """Yield game results as they finish (in no particular order when ``workers > 1``).
+    ``indices`` plays only those games of the run (a resumed run's missing ones)."""
     job = _Job(resolve_config(config), lineup, keep_logs, obs_mode, dict(policy_kwargs or {}))
-    seeds = [(i, game_seed(seed, i)) for i in range(games)]
-    workers = max(1, min(workers, games))
+    seeds = [(i, game_seed(seed, i)) for i in (range(games) if indices is None else indices)]
+    if not seeds:
+        return
+    workers = max(1, min(workers, len(seeds)))
     if workers == 1:
         runner = job.runner()
         for index, s in seeds:
             yield runner.play(index, s)
         return
-    size = chunk_size or max(1, min(25, games // (workers * 8)))
-    chunks = [seeds[i : i + size] for i in range(0, games, size)]
+    size = chunk_size or max(1, min(25, len(seeds) // (workers * 8)))
+    chunks = [seeds[i : i + size] for i in range(0, len(seeds), size)]
     # fork is cheap and inherits registered policies; where it is missing, spawn re-imports.
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")

@@ -17,6 +17,7 @@ from fastapi import FastAPI
 
 from openenv_facade.server import create_app
 from openenv_facade.settings import ServerSettings
+from openenv_facade.transport import uvicorn_config
 
 #: Most tests use random policies for the other seats (fast); the default is the heuristic.
 RANDOM_POLICIES: dict[str, str] = {"impostor": "random", "crewmate": "random"}
@@ -42,13 +43,7 @@ def serve(settings: ServerSettings | None = None) -> Iterator[RunningServer]:
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
-    config = uvicorn.Config(
-        app,
-        log_level="warning",
-        ws_max_size=settings.transport_max_bytes,
-        ws_per_message_deflate=False,
-        lifespan="on",
-    )
+    config = uvicorn_config(app, settings, log_level="warning")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()

@@ -75,7 +75,9 @@ def test_python_dash_m_serves_until_interrupted() -> None:
         while True:
             try:
                 if httpx.get(f"http://127.0.0.1:{port}/health", timeout=1).json() == {
-                    "status": "healthy"
+                    "status": "healthy",
+                    "sessions": 0,
+                    "max_sessions": 3,
                 }:
                     break
             except httpx.HTTPError:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import time
 from typing import Any
@@ -26,7 +27,11 @@ from tests.server.helpers import RawSession
 
 def test_health_metadata_schema_and_docs(server: RunningServer) -> None:
     with httpx.Client(base_url=server.base_url) as client:
-        assert client.get("/health").json() == {"status": "healthy"}
+        assert client.get("/health").json() == {
+            "status": "healthy",
+            "sessions": 0,
+            "max_sessions": server.settings.max_sessions,
+        }
         metadata = client.get("/metadata").json()
         assert metadata["name"] == "amongus" and metadata["description"] and metadata["version"]
         schema = client.get("/schema").json()
@@ -206,25 +211,24 @@ def test_a_client_that_stops_reading_replies_gives_its_slot_up() -> None:
         reset = json.dumps({"type": "reset", "data": {"config": "seven_member", "seed": 1}})
         for _ in range(4000):
             await stuck.send(reset)
-        # The stuck client stays connected. Ask for the one slot until it is given up: many
-        # session timeouts, however long a loaded machine takes to fill the socket buffers.
-        # (At capacity the server may close with 1013 before the request is even sent.)
-        deadline = asyncio.get_running_loop().time() + 60.0
-        reply: dict[str, Any] = {"type": "no reply"}
-        while reply["type"] != "observation" and asyncio.get_running_loop().time() < deadline:
+        # The server answers resets until the socket buffers fill (seconds of work on a busy
+        # machine), then gives the slot up one session timeout later: ask until it has, while
+        # the stuck client stays connected.
+        deadline = asyncio.get_running_loop().time() + 60
+        reply: dict[str, Any] = {}
+        while reply.get("type") != "observation" and asyncio.get_running_loop().time() < deadline:
             await asyncio.sleep(1.0)
-            try:
+            # Refused at capacity, the connection is closed before (or as) the reset is sent.
+            with contextlib.suppress(ConnectionClosed):
                 async with websockets.asyncio.client.connect(ws_url, compression=None) as other:
                     await other.send(reset)
                     reply = json.loads(await asyncio.wait_for(other.recv(), 10))
-            except ConnectionClosed as closed:
-                assert closed.rcvd is not None and closed.rcvd.code == 1013, closed
         stuck.transport.abort()
         return reply
 
     with serve(ServerSettings(max_sessions=1, session_timeout_s=0.5)) as server:
         reply = asyncio.run(stop_reading_then_let_another_in(server.ws_url))
-    assert reply["type"] == "observation"  # not CAPACITY_REACHED: the one slot was given up
+    assert reply["type"] == "observation", reply  # not CAPACITY_REACHED: the slot was given up
 
 
 def test_settings_come_from_the_environment_and_flags() -> None:

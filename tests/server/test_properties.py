@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from openenv_facade.mcp import McpDispatcher
+from openenv_facade.metrics import ServerMetrics
 from openenv_facade.models import ACTION_TYPES
 from openenv_facade.registry import SessionRegistry
 from openenv_facade.server import WireProtocol
@@ -67,7 +68,8 @@ def snapshot(protocol: WireProtocol, slot: Any) -> tuple[str, str]:
 @given(seed=st.integers(0, 2**32), data=st.data())
 def test_any_frame_sequence_keeps_the_session_sound(seed: int, data: st.DataObject) -> None:
     registry = SessionRegistry(SETTINGS)
-    protocol = WireProtocol(SETTINGS, McpDispatcher(registry))
+    metrics = ServerMetrics(lambda: len(registry), SETTINGS.max_sessions)
+    protocol = WireProtocol(SETTINGS, McpDispatcher(registry, metrics), metrics)
     slot = registry.open("ws")
     reply = json.loads(
         protocol.handle(
