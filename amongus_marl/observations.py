@@ -171,13 +171,19 @@ class VectorObserver:
 
     def _fold(self) -> None:
         player = self._me
-        if len(player.observations) > self._seen_observations:
-            for record in player.observations[self._seen_observations :]:
-                if type(record) is SeenAction:
-                    self._fold_seen(record)
-                else:
+        observations = player.observations
+        if len(observations) > self._seen_observations:
+            seen_in, move = self._seen_in, ActionKind.MOVE
+            for record in observations[self._seen_observations :]:
+                if type(record) is not SeenAction:
                     self._fold_monitor(record)  # type: ignore[arg-type]  # the only other kind
-            self._seen_observations = len(player.observations)
+                    continue
+                action = record.action
+                if action.kind is move:  # the most common record by far
+                    seen_in(record.actor, ROOM_INDEX[action.room], record.clock.timestep)  # type: ignore[index]
+                else:
+                    self._fold_seen(record)
+            self._seen_observations = len(observations)
         if len(player.action_history) > self._seen_actions:
             for entry in player.action_history[self._seen_actions :]:
                 kind = entry.action.kind
