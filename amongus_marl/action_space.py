@@ -5,59 +5,74 @@ PettingZoo's documented loop samples with the action mask every turn
 and calls ``Generator.choice`` each time, which costs more than a turn of the game. The
 environment's masks are shared read-only arrays that own their data (one per legal set, reused
 across turns), so each is checked once and its legal indices remembered (a draw only compares
-the mask's bytes with those checked); the draw is the same uniform choice among them. Any other
-mask (writeable, a view, or a bad one) and probability sampling go to ``Discrete.sample``
-unchanged, with its checks and error messages.
+the mask's bytes with those checked), in a memory the spaces of one environment share (the
+same mask is handed to every seat in turn). The draw is a uniform choice among the legal
+indices, from the space's own generator. Any other mask (writeable, a view, or a bad one) and
+probability sampling go to ``Discrete.sample`` unchanged, with its checks and error messages.
 """
 
 from __future__ import annotations
 
 import weakref
 from collections.abc import Iterable, Mapping
-from typing import Any, Final, cast
+from typing import Any, Final, TypeAlias, cast
 
 import numpy as np
 from gymnasium import spaces
 
-#: Masks remembered per space at most (a game has a few hundred legal sets at the most).
+#: Masks remembered per memory at most (a game has a few hundred legal sets at the most).
 MAX_REMEMBERED_MASKS: Final[int] = 1024
+#: The bytes of a mask's valid entries (int8 zeros and ones), deleted to find any other.
+_ZERO_ONE: Final[bytes] = b"\x00\x01"
+
+#: id(mask) -> (a weak reference to the mask, its contents when checked, its legal indices).
+MaskMemory: TypeAlias = dict[int, tuple["weakref.ref[np.ndarray]", bytes, tuple[int, ...]]]
 
 
 class MaskedDiscrete(spaces.Discrete):
-    """``Discrete(n)`` with the same ``sample(mask)`` distribution, faster on read-only masks."""
+    """``Discrete(n)`` with the same ``sample(mask)`` distribution, faster on read-only masks.
 
-    def __init__(self, n: int, seed: int | np.random.Generator | None = None) -> None:
+    ``memory``: where checked masks are remembered; spaces of the same ``n`` and ``start`` may
+    share one (the environment's do). An entry leaves with its mask (the environment drops its
+    masks at reset), so nothing outlives a game.
+    """
+
+    def __init__(
+        self,
+        n: int,
+        seed: int | np.random.Generator | None = None,
+        memory: MaskMemory | None = None,
+    ) -> None:
         super().__init__(n, seed=seed)
-        # id(mask) -> (a weak reference to the mask, its contents when checked, its legal
-        # indices). An entry leaves with its mask (the environment drops its masks at reset),
-        # so nothing outlives a game.
-        self._legal_indices: dict[int, tuple[weakref.ref[np.ndarray], bytes, np.ndarray]] = {}
+        self._legal_indices: MaskMemory = {} if memory is None else memory
 
     def sample(self, mask: Any = None, probability: Any = None) -> np.int64:
         if mask is None or probability is not None or not isinstance(mask, np.ndarray):
             return cast(np.int64, super().sample(mask, probability))
-        if mask.flags.writeable or mask.base is not None:
-            # A mask that may change later (a read-only view's base may not be): Discrete
-            # checks it at every draw, as usual.
-            return cast(np.int64, super().sample(mask))
         content = mask.tobytes()  # read-only is a promise, not a guarantee: compare contents
         remembered = self._legal_indices.get(id(mask))
         if remembered is None or remembered[0]() is not mask or remembered[1] != content:
-            if not self._is_valid(mask):
+            if mask.flags.writeable or mask.base is not None:
+                # A mask that may change later (a read-only view's base may not be): Discrete
+                # checks it at every draw, as usual.
+                return cast(np.int64, super().sample(mask))
+            if not self._is_valid(mask, content):
                 return cast(np.int64, super().sample(mask))  # Discrete says what is wrong with it
             if len(self._legal_indices) >= MAX_REMEMBERED_MASKS:
                 self._legal_indices.clear()
-            remembered = (self._forget_with(mask), content, np.flatnonzero(mask))
+            start = int(self.start)
+            legal = tuple(start + index for index in _ones(content))
+            remembered = (self._forget_with(mask), content, legal)
             self._legal_indices[id(mask)] = remembered
         indices = remembered[2]
-        if len(indices) == 0:
+        if not indices:
             return cast(np.int64, self.start)
         if len(indices) == 1:
-            # Nothing to draw: Generator.integers(1) consumes no random bits either, so the
-            # stream stays Discrete's (the Parallel API's NOOP-only masks take this path).
-            return cast(np.int64, self.start + indices[0])
-        chosen = indices[self.np_random.integers(len(indices))]
-        return cast(np.int64, self.start + chosen)
+            # Nothing to draw (the Parallel API's NOOP-only masks take this path): no random
+            # bits are consumed.
+            return np.int64(indices[0])
+        # Uniform over the legal indices (a float draw scaled: a cheaper call than integers()).
+        return np.int64(indices[int(self.np_random.random() * len(indices))])
 
     def draw_from(self, generator: np.random.Generator) -> None:
         """Draw from ``generator`` from now on, as ``Space(seed=generator)`` would: the
@@ -75,11 +90,11 @@ class MaskedDiscrete(spaces.Discrete):
 
         return weakref.ref(mask, forget)
 
-    def _is_valid(self, mask: np.ndarray) -> bool:
+    def _is_valid(self, mask: np.ndarray, content: bytes) -> bool:
         return (
             mask.dtype == np.int8
             and mask.shape == (self.n,)
-            and bool(np.all((mask == 0) | (mask == 1)))
+            and not content.translate(None, _ZERO_ONE)  # nothing but zeros and ones
         )
 
     def __getstate__(self) -> dict[str, Any]:
@@ -90,3 +105,13 @@ class MaskedDiscrete(spaces.Discrete):
     def __setstate__(self, state: Iterable[tuple[str, Any]] | Mapping[str, Any]) -> None:
         super().__setstate__(state)
         self._legal_indices = {}
+
+
+def _ones(content: bytes) -> tuple[int, ...]:
+    """The positions of the 1 bytes of a checked mask (a few among a hundred or more)."""
+    found: list[int] = []
+    index = content.find(1)
+    while index >= 0:
+        found.append(index)
+        index = content.find(1, index + 1)
+    return tuple(found)

@@ -29,10 +29,10 @@ Observations
     ``infos[agent]["action_mask"]`` of every agent, which SuperSuit's observation wrappers
     require. Only the selected agent's mask has legal entries. ``state()`` is the global state
     (roles included) for centralised critics, never part of an agent's observation. The vector
-    remembers what an agent's location message showed (who was seen where) when the agent
-    observes at its own turn, as a player reads its prompt; observing an agent at any other
-    moment shows the message but changes nothing, so extra ``observe`` calls never alter later
-    observations.
+    remembers what an agent's location message showed (who was seen where) at each of its
+    turns, as a player reads its prompt then: ``step`` updates that memory when a turn comes,
+    so an observation is a function of the game so far, the same whenever (and whether) earlier
+    ones were taken, in a copy or pickle of the environment, and in a replayed log.
 
 Rewards
     ``+1`` to each member of the winning team and ``-1`` to each loser at the end; optional
@@ -64,7 +64,7 @@ from amongagents.config import GameConfig, resolve_config
 from amongagents.game import Game, IllegalActionError, integer_seed
 from amongagents.records import Phase
 from amongus_marl import rendering
-from amongus_marl.action_space import MaskedDiscrete
+from amongus_marl.action_space import MaskedDiscrete, MaskMemory
 from amongus_marl.agent_view import AgentView
 from amongus_marl.catalogue import ActionCatalogue
 from amongus_marl.observations import (
@@ -123,7 +123,7 @@ def env(
     PettingZoo's out-of-bounds assertion wrapper is not applied: ``step`` also accepts 7vik
     action strings, and the raw environment validates every action itself with a clear error.
     """
-    return wrappers.OrderEnforcingWrapper(
+    return ForwardingOrderEnforcingWrapper(
         raw_env(
             config=config,
             obs_mode=obs_mode,
@@ -134,6 +134,52 @@ def env(
             reveal_roles=reveal_roles,
         )
     )
+
+
+def _forwarded(name: str) -> property:
+    def read(self: ForwardingOrderEnforcingWrapper) -> Any:
+        if not self._has_reset:
+            raise AttributeError(f"{name} cannot be accessed before reset")
+        return getattr(self.env, name)
+
+    return property(read, doc=f"The environment's ``{name}`` (an error before reset).")
+
+
+class ForwardingOrderEnforcingWrapper(wrappers.OrderEnforcingWrapper):
+    """PettingZoo's order-enforcing wrapper, with the attributes read at every step forwarded
+    by properties.
+
+    The base wrapper reaches the environment's attributes through ``__getattr__`` (two Python
+    calls per read, its own and its base's), and the documented loop reads eight of them per
+    step (``agent_iter``, ``last``, ``step``): about a fifth of a step of this environment.
+    Properties read them directly, with the same error before ``reset``, and ``last`` and
+    ``step`` call the bare environment's after the base's checks; every other attribute still
+    goes through ``__getattr__``.
+    """
+
+    agents = _forwarded("agents")
+    agent_selection = _forwarded("agent_selection")
+    rewards = _forwarded("rewards")
+    terminations = _forwarded("terminations")
+    truncations = _forwarded("truncations")
+    infos = _forwarded("infos")
+    _cumulative_rewards = _forwarded("_cumulative_rewards")
+
+    def last(self, observe: bool = True) -> tuple[Any, float, bool, bool, dict[str, Any]]:
+        if not self._has_reset:  # what the base's first read, agent_selection, raises
+            raise AttributeError("agent_selection cannot be accessed before reset")
+        last: tuple[Any, float, bool, bool, dict[str, Any]] = self.env.last(observe)
+        return last  # the bare environment's, observe() included
+
+    def step(self, action: Any) -> None:
+        if self._has_reset and self.env.agents:  # the base's checks, then the step itself
+            self._has_updated = True
+            self.env.step(action)
+        else:
+            super().step(action)  # the base's error or warning
+
+    def __str__(self) -> str:
+        return str(self.env)  # as the base prints itself: the environment's name
 
 
 class raw_env(AECEnv):  # noqa: N801 - PettingZoo's naming convention for the bare environment
@@ -186,8 +232,10 @@ class raw_env(AECEnv):  # noqa: N801 - PettingZoo's naming convention for the ba
         self.possible_agents = [f"player_{i}" for i in range(n)]
         self.agent_name_mapping = {agent: i for i, agent in enumerate(self.possible_agents)}
         self.catalogue = ActionCatalogue(n)
+        masks_checked: MaskMemory = {}  # every seat is handed the same masks
         self.action_spaces: dict[str, spaces.Space[Any]] = {
-            a: MaskedDiscrete(self.catalogue.size) for a in self.possible_agents
+            a: MaskedDiscrete(self.catalogue.size, memory=masks_checked)
+            for a in self.possible_agents
         }
         self.observation_spaces = {a: self._make_observation_space() for a in self.possible_agents}
         self.state_space = spaces.Box(0.0, 1.0, (state_size(n),), dtype=np.float32)
@@ -254,9 +302,16 @@ class raw_env(AECEnv):  # noqa: N801 - PettingZoo's naming convention for the ba
             self._seed_action_spaces(integer_seed(seed))
 
     def reset_from_game(self, game: Game) -> None:
-        """Adopt an engine game (e.g. one rebuilt from a log) as the current episode."""
+        """Adopt an engine game that has not started yet (e.g. one rebuilt from a log) as the
+        current episode. A game already under way is refused: the agents' memories of its
+        earlier turns were never formed (``replay.replay_through_env`` plays a log through)."""
         if game.config != self.game_config:
             raise ValueError("the game's config differs from this environment's")
+        if game.steps:
+            raise ValueError(
+                f"the game is under way ({len(game.steps)} steps taken): adopt a game before its "
+                "first step, or replay its log with amongus_marl.replay.replay_through_env"
+            )
         self.game = game
         self._begin_episode()
 
@@ -273,8 +328,7 @@ class raw_env(AECEnv):  # noqa: N801 - PettingZoo's naming convention for the ba
         # only for meeting turns.
         self._speech: dict[str, tuple[str, int]] | None = None
         self._speech_actions: tuple[tuple[Action, ...], tuple[Action, ...]] | None = None
-        # Vector observers are built on first use: most resets are followed by few observations
-        # of some seats (the dead are never observed until the end).
+        # Vector observers are built on a seat's first turn or observation, whichever is first.
         self._observers: list[VectorObserver | None] = [None] * len(self.agents)
         self._invalidate_turn()
         self._tables: dict[tuple[Any, ...], tuple[dict[int, Action], np.ndarray]] = {}
@@ -283,6 +337,8 @@ class raw_env(AECEnv):  # noqa: N801 - PettingZoo's naming convention for the ba
         if game.is_over:  # e.g. a config whose impostors already match the crew
             self._finish()
             self._accumulate_rewards()
+        else:
+            self._begin_turn()
         self._refresh_info_mask()
         if self.render_mode == "human":  # the starting position too (replays' included)
             self.render()
@@ -320,6 +376,7 @@ class raw_env(AECEnv):  # noqa: N801 - PettingZoo's naming convention for the ba
             self._finish()
         else:
             self.agent_selection = self.possible_agents[game.current_seat]
+            self._begin_turn()
         if self._rewards_dirty:
             self._accumulate_rewards()
         if self.mask_in_info:
@@ -328,9 +385,10 @@ class raw_env(AECEnv):  # noqa: N801 - PettingZoo's naming convention for the ba
             self.render()
 
     def _resolve(self, action: int | np.integer | str | Action | None) -> Action:
-        if type(action) is int:  # the common case: a catalogue index that is legal now
+        # The common case: a catalogue index that is legal now (np.int64 from sample()).
+        if type(action) is int or type(action) is np.int64:
             table = self._turn_table if self._turn_table is not None else self._table()
-            chosen = table.get(action)
+            chosen = table.get(action)  # type: ignore[arg-type]  # np.int64 hashes as int
             if chosen is not None:
                 return chosen
         game = self._require_game()
@@ -396,17 +454,30 @@ class raw_env(AECEnv):  # noqa: N801 - PettingZoo's naming convention for the ba
         self.agent_selection = self.agents[0]
 
     # ------------------------------------------------------------------ observing
+    def _begin_turn(self) -> None:
+        """The seat to act reads its prompt: its vector memory takes in its location message.
+        Done here, at every turn, so that memory never depends on who observes when."""
+        if self.obs_mode == "vector":
+            seat = self._require_game().current_seat
+            (self._observers[seat] or self._observer(seat)).read_turn()
+
+    def _observer(self, seat: int) -> VectorObserver:
+        observer = self._observers[seat]
+        if observer is None:
+            if self._speech is None:
+                self._speech = speech_table(self._require_game())
+            observer = self._observers[seat] = VectorObserver(
+                self._require_game(), seat, self._speech
+            )
+        return observer
+
     def observe(self, agent: str) -> Any:
         game = self._require_game()
         seat = self.agent_name_mapping[agent]
         if self.obs_mode == "vector":
-            observer = self._observers[seat]
-            if observer is None:
-                if self._speech is None:
-                    self._speech = speech_table(game)
-                observer = self._observers[seat] = VectorObserver(game, seat, self._speech)
-            # Only the agent to act reads its location message (as a player does at its turn).
-            observation: Any = observer.vector(reading=agent == self.agent_selection)
+            acting = agent == self.agent_selection and not game.is_over
+            observer = self._observers[seat] or self._observer(seat)
+            observation: Any = observer.vector(acting)
         else:
             observation = TextObservation(text_observation(game, seat))
         if self.mask_in_info:
