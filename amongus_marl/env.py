@@ -28,10 +28,10 @@ Observations
     ``infos[agent]["action_mask"]`` of every agent, which SuperSuit's observation wrappers
     require. Only the selected agent's mask has legal entries. ``state()`` is the global state
     (roles included) for centralised critics, never part of an agent's observation. The vector
-    remembers what an agent's location message showed (who was seen where) when the agent
-    observes at its own turn, as a player reads its prompt; observing an agent at any other
-    moment shows the message but changes nothing, so extra ``observe`` calls never alter later
-    observations.
+    remembers what an agent's location message showed (who was seen where) at each of its
+    turns, as a player reads its prompt then: ``step`` updates that memory when a turn comes,
+    so an observation is a function of the game so far, the same whenever (and whether) earlier
+    ones were taken, in a copy or pickle of the environment, and in a replayed log.
 
 Rewards
     ``+1`` to each member of the winning team and ``-1`` to each loser at the end; optional
@@ -201,9 +201,16 @@ class raw_env(AECEnv):  # noqa: N801 - PettingZoo's naming convention for the ba
         self._begin_episode()
 
     def reset_from_game(self, game: Game) -> None:
-        """Adopt an engine game (e.g. one rebuilt from a log) as the current episode."""
+        """Adopt an engine game that has not started yet (e.g. one rebuilt from a log) as the
+        current episode. A game already under way is refused: the agents' memories of its
+        earlier turns were never formed (``replay.replay_through_env`` plays a log through)."""
         if game.config != self.game_config:
             raise ValueError("the game's config differs from this environment's")
+        if game.steps:
+            raise ValueError(
+                f"the game is under way ({len(game.steps)} steps taken): adopt a game before its "
+                "first step, or replay its log with amongus_marl.replay.replay_through_env"
+            )
         self.game = game
         self._begin_episode()
 
@@ -220,8 +227,7 @@ class raw_env(AECEnv):  # noqa: N801 - PettingZoo's naming convention for the ba
         # only for meeting turns.
         self._speech: dict[str, tuple[str, int]] | None = None
         self._speech_actions: tuple[tuple[Action, ...], tuple[Action, ...]] | None = None
-        # Vector observers are built on first use: most resets are followed by few observations
-        # of some seats (the dead are never observed until the end).
+        # Vector observers are built on a seat's first turn or observation, whichever is first.
         self._observers: list[VectorObserver | None] = [None] * len(self.agents)
         self._invalidate_turn()
         self._tables: dict[tuple[Any, ...], tuple[dict[int, Action], np.ndarray]] = {}
@@ -230,6 +236,8 @@ class raw_env(AECEnv):  # noqa: N801 - PettingZoo's naming convention for the ba
         if game.is_over:  # e.g. a config whose impostors already match the crew
             self._finish()
             self._accumulate_rewards()
+        else:
+            self._begin_turn()
         self._refresh_info_mask()
         if self.render_mode == "human":  # the starting position too (replays' included)
             self.render()
@@ -267,6 +275,7 @@ class raw_env(AECEnv):  # noqa: N801 - PettingZoo's naming convention for the ba
             self._finish()
         else:
             self.agent_selection = self.possible_agents[game.current_seat]
+            self._begin_turn()
         if self._rewards_dirty:
             self._accumulate_rewards()
         if self.mask_in_info:
@@ -343,17 +352,28 @@ class raw_env(AECEnv):  # noqa: N801 - PettingZoo's naming convention for the ba
         self.agent_selection = self.agents[0]
 
     # ------------------------------------------------------------------ observing
+    def _begin_turn(self) -> None:
+        """The seat to act reads its prompt: its vector memory takes in its location message.
+        Done here, at every turn, so that memory never depends on who observes when."""
+        if self.obs_mode == "vector":
+            self._observer(self._require_game().current_seat).read_turn()
+
+    def _observer(self, seat: int) -> VectorObserver:
+        observer = self._observers[seat]
+        if observer is None:
+            if self._speech is None:
+                self._speech = speech_table(self._require_game())
+            observer = self._observers[seat] = VectorObserver(
+                self._require_game(), seat, self._speech
+            )
+        return observer
+
     def observe(self, agent: str) -> Any:
         game = self._require_game()
         seat = self.agent_name_mapping[agent]
         if self.obs_mode == "vector":
-            observer = self._observers[seat]
-            if observer is None:
-                if self._speech is None:
-                    self._speech = speech_table(game)
-                observer = self._observers[seat] = VectorObserver(game, seat, self._speech)
-            # Only the agent to act reads its location message (as a player does at its turn).
-            observation: Any = observer.vector(reading=agent == self.agent_selection)
+            acting = agent == self.agent_selection and not game.is_over
+            observation: Any = self._observer(seat).vector(acting)
         else:
             observation = TextObservation(text_observation(game, seat))
         if self.mask_in_info:

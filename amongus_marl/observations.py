@@ -3,8 +3,14 @@
 Every per-agent view is computed from the records the engine delivered to that player (location
 messages, real-time messages, monitor readouts, its own action history), its own role and, for an
 impostor, its team. Nothing else is read, so a crewmate's observation cannot depend on hidden
-roles it has no evidence about. The vector view is kept up to date incrementally: each call only
-folds in the records that arrived since the previous call.
+roles it has no evidence about.
+
+The vector view remembers (who was seen where and when, who is known dead, what was said this
+meeting). That memory is a function of the game so far, never of when anyone observed: the
+environment calls ``VectorObserver.read_turn`` whenever a seat's turn comes, as a player reads
+its prompt then, and an observation only renders the memory (folding in, in order, the records
+delivered since). So every observation schedule, a copy, a pickle and a replayed log give the
+same vectors.
 
 Vector layout (n = number of players, 14 rooms, 39 task instances), all values in [0, 1]:
 
@@ -253,19 +259,31 @@ class VectorObserver:
             elif kind is ActionKind.COMPLETE_FAKE_TASK:
                 row[SEEN_FAKE] = 1.0
 
-    # -- rendering ------------------------------------------------------------------------
-    def vector(self, reading: bool = True) -> np.ndarray:
-        """The agent's observation now.
+    # -- turns --------------------------------------------------------------------------
+    def read_turn(self) -> None:
+        """The agent's turn has come: it takes in what it was told since it last looked and
+        reads its location message, whose content (who was seen where, and when) it remembers.
 
-        ``reading``: the agent reads its location message, as a player does at its own turn, and
-        what it shows is remembered (who was seen where, and when). Observations taken at other
-        moments (``reading=False``) show the current message too, but remember nothing of it, so
-        extra observations never change what the agent later observes.
+        The environment calls this at the start of every turn of the seat, whoever observes
+        what, so the memory depends on the game alone.
         """
         self._fold()
-        game, me, own, at = self.game, self._me, self._own, self._phase_at
-        if game.phase is Phase.MEETING and game.timestep != self._meeting:
+        game = self.game
+        in_task_phase = game.phase is Phase.TASK
+        if not in_task_phase and game.timestep != self._meeting:
             self._new_meeting(game.timestep)  # a meeting nobody has spoken in yet: all zero
+        self._fold_location(in_task_phase)
+
+    # -- rendering ------------------------------------------------------------------------
+    def vector(self, acting: bool) -> np.ndarray:
+        """The agent's observation now: its memory, its own state, and its location message.
+
+        ``acting``: the agent is the one to act, and ``read_turn`` has already taken its
+        current message in. Any other agent is shown its current message laid over its memory
+        without remembering it, so looking never changes what is seen later.
+        """
+        self._fold()  # records only: they arrive in order, so when they are folded is moot
+        game, me, own, at = self.game, self._me, self._own, self._phase_at
         own[:] = self._static
         own[self._alive_at] = me.alive
         own[self._location_at + ROOM_INDEX[me.location]] = 1.0
@@ -284,8 +302,7 @@ class VectorObserver:
         for task, slot in self._task_slots:
             if task.remaining != task.duration:
                 own[slot] = task.progress
-        if reading:
-            self._fold_location(in_task_phase)
+        if acting:
             return self._buffer.copy()
         return self._glance()
 
@@ -293,6 +310,8 @@ class VectorObserver:
         """A copy of the vector with the current location message laid over it, unremembered."""
         vector = self._buffer.copy()
         rows = vector[self._own.size :].reshape(self.n, PLAYER_FEATURES)
+        if self.game.phase is Phase.MEETING and self.game.timestep != self._meeting:
+            rows[:, ACCUSED : I_VOTED_FOR + 1] = 0.0  # a meeting nobody has spoken in yet
         info = self.game.location_info(self.seat)
         rows[:, HERE_ALIVE : HERE_BODY + 1] = 0.0
         room = ROOM_INDEX[info.room]

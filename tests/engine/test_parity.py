@@ -1,4 +1,4 @@
-"""Step-for-step parity with the reference 7vik engine on the recorded games in ``shared/parity``.
+"""Step-for-step parity with the reference 7vik engine on its games in ``tests/fixtures/parity``.
 
 Each reference game is set up from its recorded config and players, then every recorded action is
 replayed. Before each action the acting seat, phase, timestep, sorted legal action strings and the
@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import gzip
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,8 +17,8 @@ import pytest
 from amongagents import Game, information_block
 from amongagents.replay import replay
 from tests.engine.helpers import mask_phase_instruction
+from tests.fixtures import PARITY_DIR
 
-PARITY_DIR = Path(__file__).resolve().parents[2] / ".." / "shared" / "parity"
 PARITY_FILES = ("sample5.jsonl.gz", "sample7.jsonl.gz")
 
 
@@ -40,7 +39,7 @@ def _load(game_id: tuple[str, int] | None) -> dict[str, Any]:
     if game_id is None:
         pytest.fail(
             f"the reference games are missing: expected {', '.join(PARITY_FILES)} in "
-            f"{PARITY_DIR.resolve()} (the shared folder beside the repository root)"
+            f"{PARITY_DIR} (committed test fixtures; see tests/fixtures/README.md)"
         )
     name, index = game_id
     with gzip.open(PARITY_DIR / name, "rt", encoding="utf-8") as stream:
@@ -98,7 +97,7 @@ def test_the_reference_game_replays_through_the_replay_module(
 
 def test_the_parity_set_holds_games_of_both_presets() -> None:
     assert all((PARITY_DIR / name).is_file() for name in PARITY_FILES), (
-        f"the reference games are missing from {PARITY_DIR.resolve()}"
+        f"the reference games are missing from {PARITY_DIR}"
     )
     for name in PARITY_FILES:
         assert any(name.split(".")[0] in param.id for param in GAME_IDS), f"{name} holds no game"

@@ -19,6 +19,7 @@ import pytest
 from amongagents import PRESETS, GameConfig
 from amongagents.replay import read_jsonl
 from amongus_marl import raw_env
+from tests.fixtures import PARITY_DIR
 
 PRESET_NAMES = ("five_member", "seven_member")
 OBS_MODES = ("vector", "text")
@@ -34,10 +35,6 @@ SUBMIT_SCAN_MEDBAY: TaskPlace = ("Submit Scan", "Medbay")
 CHART_COURSE_NAVIGATION: TaskPlace = ("Chart Course", "Navigation")
 PRIME_SHIELDS_SHIELDS: TaskPlace = ("Prime Shields", "Shields")
 SWIPE_CARD_ADMIN: TaskPlace = ("Swipe Card", "Admin")
-
-# The reference games live next to the repository (``../shared/parity``) and are never copied in.
-SHARED_DIR = Path(__file__).resolve().parents[2].parent / "shared"
-PARITY_DIR = SHARED_DIR / "parity"
 
 
 # ---------------------------------------------------------------------- casts
@@ -236,8 +233,8 @@ def parity_files() -> list[Path]:
 def parity_games(path: Path) -> tuple[dict[str, Any], ...]:
     if not path.is_file():
         pytest.fail(
-            f"the reference games are missing: no {path}. They live in the shared folder next to "
-            f"the repository ({PARITY_DIR}); see its README."
+            f"the reference games are missing: no {path}. They are committed test fixtures "
+            f"in {PARITY_DIR}; see tests/fixtures/README.md."
         )
     games = tuple(read_jsonl(path))
     assert games, f"{path} holds no games"

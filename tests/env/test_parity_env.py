@@ -1,4 +1,4 @@
-"""The environment plays the reference games step for step (``../shared/parity``).
+"""The environment plays the reference games step for step (``tests/fixtures/parity``).
 
 Each reference game is replayed through the environment's own ``step`` with its recorded action
 strings: at every step the selected agent must be the recorded seat, its sorted legal actions the
@@ -39,7 +39,7 @@ def logged_action(step: dict[str, Any]) -> str:
 
 def test_the_reference_games_are_where_the_tests_look() -> None:
     assert PARITY_DIR.is_dir(), (
-        f"missing {PARITY_DIR}: the reference games live in ../shared/parity"
+        f"missing {PARITY_DIR}: the reference games are committed in tests/fixtures/parity"
     )
     names = {path.name for path in PARITY_DIR.glob("*.jsonl.gz")}
     assert {"sample5.jsonl.gz", "sample7.jsonl.gz"} <= names
