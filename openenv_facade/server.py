@@ -46,8 +46,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from starlette.websockets import WebSocketDisconnect
 
 from openenv_facade import __version__
-from openenv_facade.mcp import ENVELOPE_FIELDS, McpDispatcher
+from openenv_facade.mcp import McpDispatcher
 from openenv_facade.models import (
+    AssistantMessage,
     EnvironmentInfo,
     ErrorCode,
     ErrorData,
@@ -114,7 +115,8 @@ CLOSE_TRY_AGAIN_LATER: Final[int] = 1013
 # ------------------------------------------------------------------------------------ frames
 def observation_json(observation: GameObservation) -> str:
     """The body of an observation reply: ``{"observation": ..., "reward": ..., "done": ...}``."""
-    fields = observation.model_dump_json(exclude=ENVELOPE_FIELDS)
+    # Multi-seat and chat fields travel only when the reset asked for them.
+    fields = observation.model_dump_json(exclude=observation.wire_exclude())
     reward = "null" if observation.reward is None else json.dumps(observation.reward)
     done = "true" if observation.done else "false"
     return f'{{"observation":{fields},"reward":{reward},"done":{done}}}'
@@ -235,6 +237,13 @@ class WireProtocol:
         data = message.get("data")
         if not isinstance(data, dict):
             return error_frame("step 'data' must be an action object", ErrorCode.VALIDATION_ERROR)
+        if "role" in data or "tool_calls" in data:  # an assistant message with a tool call
+            assistant = _validated(AssistantMessage, data, "assistant message")
+            if isinstance(assistant, str):
+                return assistant
+            return observation_frame(
+                slot.session.step_tool_call(assistant.model_dump(exclude_none=True))
+            )
         action = _validated(GameAction, data, "action")
         if isinstance(action, str):
             return action
@@ -428,7 +437,11 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
                 },
             )
         slot = http_session(request.session_id)
-        return run(lambda: slot.session.step(request.action))
+        action = request.action
+        if isinstance(action, AssistantMessage):
+            message = action.model_dump(exclude_none=True)
+            return run(lambda: slot.session.step_tool_call(message))
+        return run(lambda: slot.session.step(action))
 
     @app.get(
         "/state",
@@ -459,6 +472,7 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
 
     schemas = SchemaReply(
         action=GameAction.model_json_schema(),
+        chat_action=AssistantMessage.model_json_schema(),
         observation=GameObservation.model_json_schema(),
         state=GameState.model_json_schema(),
     )
