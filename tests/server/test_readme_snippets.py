@@ -20,10 +20,19 @@ def python_blocks_using(marker: str) -> list[str]:
     return [block for block in blocks if marker in block]
 
 
-@pytest.mark.parametrize("marker", ["AmongUsEnv(", 'rpc("openenv/session/create"'])
+@pytest.mark.parametrize(
+    "marker",
+    [
+        'env.step({"type": "move", "target": "Admin"})',
+        'rpc("openenv/session/create"',
+        'env.reset(seed=7, seats="all")',
+        'obs_mode="chat")',
+    ],
+)
 def test_the_readme_snippet_runs(server: RunningServer, marker: str) -> None:
     [snippet] = python_blocks_using(marker)
     assert README_URL in snippet
     printed = io.StringIO()
     with contextlib.redirect_stdout(printed):
         exec(compile(snippet.replace(README_URL, server.base_url), "README.md", "exec"), {})
+    assert printed.getvalue().strip()
