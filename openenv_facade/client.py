@@ -143,6 +143,10 @@ class AmongUsEnv:
     async def state(self) -> GameState:
         return GameState.model_validate(await self._request({"type": "state"}, "state"))
 
+    async def wait(self) -> StepResult[GameObservation]:
+        """A shared game's seat: the observation of its next turn (or of the game's end)."""
+        return self._result(await self._request({"type": "wait"}, "observation"))
+
     async def list_tools(self) -> list[dict[str, Any]]:
         """The MCP tools (the seat's moves, with JSON Schemas for their arguments)."""
         return list((await self._rpc("tools/list", {}))["tools"])
@@ -260,6 +264,9 @@ class SyncAmongUsEnv:
 
     def state(self) -> GameState:
         return self._run(self.async_client.state())
+
+    def wait(self) -> StepResult[GameObservation]:
+        return self._run(self.async_client.wait())
 
     def list_tools(self) -> list[dict[str, Any]]:
         return self._run(self.async_client.list_tools())

@@ -187,7 +187,14 @@ class SeatResult(_Strict):
 
 
 #: Observation fields sent only when a reset asked for them (left out of the wire when unset).
-OPTIONAL_FIELDS: Final[tuple[str, ...]] = ("acting_seat", "seat_results", "messages", "tools")
+OPTIONAL_FIELDS: Final[tuple[str, ...]] = (
+    "acting_seat",
+    "seat_results",
+    "messages",
+    "tools",
+    "game_id",
+    "seat_tokens",
+)
 
 
 class GameObservation(_Strict):
@@ -240,6 +247,14 @@ class GameObservation(_Strict):
         default=None,
         description='with obs_mode "chat": the seat\'s legal moves as OpenAI-style tool '
         "definitions (legal targets as enums)",
+    )
+    game_id: str | None = Field(
+        default=None, description="a shared game (reset with open_seats, or joined): its id"
+    )
+    seat_tokens: dict[str, str] | None = Field(
+        default=None,
+        description="to the creator of a shared game only: each client seat's secret token "
+        "(seat index as text -> token); a token joins (or rejoins) its seat",
     )
 
     def wire_exclude(self) -> set[str]:
@@ -331,6 +346,23 @@ class ResetParams(_Request):
         default=None,
         description='hold several seats: their indices, or "all", "impostors", "crewmates"; '
         "each observation is then the acting held seat's (instead of seat/role)",
+    )
+    open_seats: list[int] | SeatGroup | None = Field(
+        default=None,
+        description="create a shared game (over /ws): these seats are joined by other "
+        "connections with a token; the creator plays seat/role",
+    )
+    game_id: str | None = Field(
+        default=None, max_length=64, description="join a shared game (with token)"
+    )
+    token: str | None = Field(
+        default=None, max_length=128, description="the seat's secret token, to join game_id"
+    )
+    turn_deadline_s: float | None = Field(
+        default=None,
+        gt=0,
+        le=3600,
+        description="shared games: a client seat's time to act; then its fallback policy acts",
     )
     obs_mode: ObsMode | None = Field(
         default=None,

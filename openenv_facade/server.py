@@ -67,6 +67,7 @@ from openenv_facade.models import (
 from openenv_facade.registry import CapacityError, SessionRegistry, SessionSlot
 from openenv_facade.session import SeatSession, SessionError, check_servable
 from openenv_facade.settings import ServerSettings
+from openenv_facade.shared_games import SharedGames, wants_shared
 
 log = logging.getLogger("openenv_facade.server")
 
@@ -165,6 +166,7 @@ class WireProtocol:
     def __init__(self, settings: ServerSettings, dispatcher: McpDispatcher) -> None:
         self.settings = settings
         self.dispatcher = dispatcher
+        self.shared = SharedGames(settings)
         self._handlers: dict[str, Callable[[SessionSlot, dict[str, Any]], str]] = {
             "reset": self._reset,
             "step": self._step,
@@ -219,6 +221,64 @@ class WireProtocol:
                 f"internal error while handling {kind!r}; the server log has details",
                 ErrorCode.EXECUTION_ERROR,
             )
+
+    async def handle_async(self, slot: SessionSlot, text: str) -> str | None:
+        """``handle``, plus the messages of shared games (``openenv_facade.shared_games``):
+        resets that create or join one, and a held seat's ``step``, ``wait`` and ``state``,
+        whose replies wait for the seat's turn."""
+        shared = self.shared
+        holds = shared.holds(slot.id)
+        if not holds and not any(
+            key in text for key in ('"open_seats"', '"game_id"', '"token"', '"wait"')
+        ):
+            return self.handle(slot, text)  # the common case, parsed once
+        limit = self.settings.max_frame_bytes
+        if len(text.encode("utf-8", "surrogatepass")) > limit:
+            return self.handle(slot, text)  # refused there, with the usual message
+        try:
+            message = json.loads(text)
+        except (ValueError, RecursionError):
+            return self.handle(slot, text)
+        if not isinstance(message, dict) or set(message) - {"type", "data"}:
+            return self.handle(slot, text)
+        kind, data = message.get("type"), message.get("data")
+        slot.touch()
+        try:
+            if kind == "reset" and isinstance(data, dict):
+                params = _validated(ResetParams, data, "reset arguments")
+                if isinstance(params, str):
+                    return params
+                if not wants_shared(params):
+                    shared.leave(slot.id)  # a game of its own again
+                    return self.handle(slot, text)
+                if params.open_seats is not None:
+                    return observation_frame(shared.create(slot.id, params))
+                return observation_frame(shared.join(slot.id, params))
+            if kind == "wait":
+                if not holds:
+                    return error_frame(
+                        "wait is for a seat of a shared game (reset with open_seats, or join "
+                        "one with game_id and token)",
+                        ErrorCode.SESSION_ERROR,
+                    )
+                return observation_frame(await shared.wait(slot.id))
+            if holds and kind == "step":
+                if not isinstance(data, dict):
+                    return error_frame(
+                        "step 'data' must be an action object", ErrorCode.VALIDATION_ERROR
+                    )
+                return observation_frame(await shared.step(slot.id, data))
+            if holds and kind == "state":
+                return state_frame(shared.state(slot.id))
+        except SessionError as exc:
+            return error_frame(str(exc), exc.code)
+        except ValidationError as exc:
+            return error_frame(
+                _validation_message("action", exc),
+                ErrorCode.VALIDATION_ERROR,
+                errors=validation_issues(exc.errors()),
+            )
+        return self.handle(slot, text)
 
     def _reset(self, slot: SessionSlot, message: dict[str, Any]) -> str:
         data = message.get("data")
@@ -358,6 +418,7 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
             reaper.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await reaper
+            protocol.shared.close()
             for slot in registry:
                 registry.close(slot.id)
 
@@ -369,6 +430,7 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.registry = registry
+    app.state.shared_games = protocol.shared
     app.add_middleware(BodyLimit, limit=settings.max_frame_bytes)
 
     @app.exception_handler(RequestValidationError)
@@ -512,6 +574,7 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
         try:
             await _serve_websocket(websocket, slot, protocol, settings)
         finally:
+            protocol.shared.leave(slot.id)
             registry.close(slot.id)
 
     return app
@@ -556,7 +619,7 @@ async def _serve_websocket(
                         )
                     )
                     continue
-            reply = protocol.handle(slot, text)
+            reply = await protocol.handle_async(slot, text)
             if reply is None:
                 await websocket.close(CLOSE_NORMAL)
                 return

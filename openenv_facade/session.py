@@ -117,6 +117,10 @@ class SeatSession:
     def reset(self, params: ResetParams) -> GameObservation:
         """Start a new game for the client's seat(s) and return the first observation. Bad
         arguments raise ``RequestError`` before anything changes."""
+        if params.open_seats is not None or params.game_id is not None or params.token:
+            raise RequestError(
+                "shared games (open_seats, or game_id with a token) are played over /ws"
+            )
         config = self._resolve_config(params.config)
         policies = self._make_policies(params.policies or PolicyChoice())
         n = config.num_players
@@ -238,23 +242,52 @@ class SeatSession:
         An illegal action changes nothing: the observation repeats the current one with
         ``error`` set and no events. Acting with no game or after the end raises
         ``SessionError``."""
+        return self._observe(self.play(action))
+
+    def play(self, action: GameAction | Mapping[str, Any]) -> str | None:
+        """Play a move (or an assistant message's tool call) for the acting seat, then the
+        policies until a held seat is to act; why the move was refused, if it was (then
+        nothing changed). Shared games observe each seat separately (``observe_seat``)."""
         env, game = self._require_turn()
         try:
-            chosen = resolve(game, self.seat, action, self._body_visible(game))
-            env.step(chosen)
+            if isinstance(action, GameAction):
+                env.step(resolve(game, self.seat, action, self._body_visible(game)))
+            else:
+                env.step(dict(action))
         except IllegalActionError as exc:
-            return self._observe(str(exc))
-        return self._after_step()
+            return str(exc)
+        self.step_count += 1
+        self._take_rewards()
+        self._play_others()
+        return None
+
+    def play_fallback(self, policy: Policy) -> str:
+        """``policy`` acts for the acting seat (its client was too slow); the move's text."""
+        env, game = self._require_turn()
+        view = env.agent_view()
+        observation = env.observe(env.agent_selection) if policy.obs_mode is not None else None
+        choice = policy.act(observation, env.infos[env.agent_selection], view)
+        try:
+            action = game.resolve(choice if isinstance(choice, str) else view.table[choice])
+        except (IllegalActionError, KeyError):
+            table = sorted(view.table)
+            assert self._fallback_rng is not None
+            action = view.table[table[self._fallback_rng.randrange(len(table))]]
+        env.step(action)
+        self._take_rewards()
+        self._play_others()
+        return action.text
+
+    def observe_seat(self, seat: int, *, fresh: bool = True) -> GameObservation:
+        """Held ``seat``'s observation now (its reward and events handed over when fresh)."""
+        self._require_game()
+        self._select(seat)
+        return self._observe(None, fresh=fresh)
 
     def step_tool_call(self, message: Mapping[str, Any]) -> GameObservation:
         """Play an assistant message's tool call for the acting seat (``amongus_marl.chat``);
         a malformed or illegal call changes nothing and comes back as ``error``."""
-        env, game = self._require_turn()
-        try:
-            env.step(dict(message))
-        except IllegalActionError as exc:
-            return self._observe(str(exc))
-        return self._after_step()
+        return self._observe(self.play(message))
 
     def _require_turn(self) -> tuple[raw_env, Game]:
         env, game = self._require_game()
@@ -263,12 +296,6 @@ class SeatSession:
                 f"the game is over ({game.win_reason}); send reset to start a new game"
             )
         return env, game
-
-    def _after_step(self) -> GameObservation:
-        self.step_count += 1
-        self._take_rewards()
-        self._play_others()
-        return self._observe(None)
 
     def _take_rewards(self) -> None:
         env = self.env
