@@ -90,6 +90,13 @@ One connection is one session with its own game. Send one JSON text frame per me
   observation's `legal_actions`, or `{"raw": "<7vik action string>"}`.
 - `{"type": "state"}`, `{"type": "close"}`, and `{"type": "mcp", "data": <JSON-RPC request>}`.
 
+Several seats: `reset` with `seats` (indices, `"all"`, `"impostors"`, `"crewmates"`) holds them
+all (each observation is the acting seat's, named by `acting_seat`; `seat_results` at the end).
+Shared games: `reset` with `open_seats` creates one (`game_id`, `seat_tokens` in the reply);
+other connections join with `{"game_id": ..., "token": ...}`; `{"type": "wait"}` returns the
+seat's next turn. Chat: `reset` with `"obs_mode": "chat"` adds `messages` and `tools`, and a
+`step` may be an assistant message with one tool call.
+
 Replies: `{"type": "observation", "data": {"observation": {...}, "reward": r, "done": d}}`,
 `{"type": "state", "data": {...}}`, `{"type": "mcp", "data": <JSON-RPC response>}`, or
 `{"type": "error", "data": {"message": "...", "code": "..."}}` (the session stays open).

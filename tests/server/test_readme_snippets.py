@@ -27,6 +27,7 @@ def python_blocks_using(marker: str) -> list[str]:
         'rpc("openenv/session/create"',
         'env.reset(seed=7, seats="all")',
         'obs_mode="chat")',
+        "open_seats=[1]",
     ],
 )
 def test_the_readme_snippet_runs(server: RunningServer, marker: str) -> None:
