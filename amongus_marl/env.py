@@ -24,6 +24,12 @@ Observations
     ``obs_mode="vector"``: ``{"observation": Box(0, 1, (L,), float32), "action_mask":
     Box(0, 1, (N,), int8)}``, the layout documented in ``amongus_marl.observations``.
     ``obs_mode="text"``: the same with the 7vik-layout prompt (``Text``) as the observation.
+    ``obs_mode="chat"``: the seat's view as Chat Completions messages (``amongus_marl.chat``:
+    a system message from the config, a user message per turn, the seat's tool calls between);
+    ``chat_tools(agent)`` gives its legal moves as OpenAI-style tools, and ``step`` also takes
+    an assistant message with one tool call. ``seat_view(agent)`` is what a seat perceived
+    (events since its previous action, its meeting's chat, its sight, frozen at its death),
+    kept by ``step`` for every seat in every mode (``amongus_marl.seat_view``).
     ``mask_in_info=True``: the observation is the plain Box (or Text) and the mask goes to
     ``infos[agent]["action_mask"]`` of every agent, which SuperSuit's observation wrappers
     require. Only the selected agent's mask has legal entries. ``state()`` is the global state

@@ -1,18 +1,18 @@
-"""One client's seat in one game: the pinned-seat driver behind every server session.
+"""One client's seat (or seats) in one game: the driver behind every server session.
 
 A ``SeatSession`` owns a PettingZoo ``raw_env``. ``reset`` starts a game and pins the client to
-one seat; ``step`` plays the client's action for that seat, then lets the other seats' policies
-act (through ``env.agent_view()``) until it is the seat's turn again or the game is over. If the
-seat dies, the rest of the game is played at once and the observation says ``done``.
+one seat, or with ``seats`` to several; ``step`` plays the client's action for the acting held
+seat, then lets the other seats' policies act (through ``env.agent_view()``) until a held seat
+is to act again or the game is over. If every held seat dies, the rest of the game is played at
+once and the observation says ``done``. With several seats each observation is the acting
+seat's own, exactly what a single-seat session of that seat would send, and the end reports
+every held seat's result.
 
-Hidden information: everything this module sends is computed from the seat's own records (its
-location message, the real-time messages and monitor readouts it received, its own actions and
-tasks), its own role, and facts every player can see (timestep, phase, names, rooms, meetings).
-Other players' roles and anything that happened out of the seat's sight never reach a payload;
-the server's logs are the only place where a policy's misbehaviour is reported. A dead seat
-perceives nothing more: its location, company and prompt stay as they were when it died (the
-engine keeps filing messages for bodies, as the reference does), and only the game's end is
-reported to it.
+Perception is the environment's (``env.seat_view``: events since the seat's previous action,
+its meeting's chat, its sight, frozen at its death); this module only renders it, with the
+seat's own role, tasks and legal moves, into wire models. Hidden information: other players'
+roles and anything that happened out of the seat's sight never reach a payload; the server's
+logs are the only place where a policy's misbehaviour is reported.
 
 There is no I/O here and no FastAPI: the server calls these methods from its event loop.
 """
