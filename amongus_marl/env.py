@@ -80,7 +80,7 @@ from amongus_marl.observations import (
     vector_size,
 )
 from amongus_marl.rewards import RewardConfig
-from amongus_marl.seat_view import SeatView, perceptions, update_all
+from amongus_marl.seat_view import Perceptions, SeatView
 
 OBS_MODES: Final[tuple[str, ...]] = ("vector", "text", "chat")
 RENDER_MODES: Final[tuple[str, ...]] = ("human", "ansi", "rgb_array")
@@ -268,7 +268,7 @@ class raw_env(AECEnv):  # noqa: N801 - PettingZoo's naming convention for the ba
         self._speech_actions: tuple[tuple[Action, ...], tuple[Action, ...]] | None = None
         # Vector observers are built on a seat's first turn or observation, whichever is first.
         self._observers: list[VectorObserver | None] = [None] * len(self.agents)
-        self._perceptions = perceptions(game)
+        self._perceptions = Perceptions(game)
         self._chat_logs: list[list[chat.Message]] | None = (
             [[chat.system_message(game, seat)] for seat in range(len(self.agents))]
             if self.obs_mode == "chat" or self.keep_chat_transcripts
@@ -316,9 +316,9 @@ class raw_env(AECEnv):  # noqa: N801 - PettingZoo's naming convention for the ba
             self._chat_logs[seat].extend(
                 chat.assistant_message(game, chosen, f"call_{len(game.steps)}")
             )
-        self._perceptions[seat].begin_action()
+        self._perceptions.begin_action(seat)
         game.step(chosen)
-        update_all(self._perceptions, game)
+        self._perceptions.after_step()
         self._invalidate_turn()
         if self._shaping:
             self._shape_rewards(seat, chosen, alive_before)
@@ -408,7 +408,7 @@ class raw_env(AECEnv):  # noqa: N801 - PettingZoo's naming convention for the ba
                 self.infos[agent] = {"win_code": int(game.winner), "win_reason": game.win_reason}
         if self._chat_logs is not None:  # the end, as each seat perceived it
             for seat, log in enumerate(self._chat_logs):
-                view = self._perceptions[seat].view(game)
+                view = self._perceptions.view(seat)
                 log.append(chat.turn_message(view.events, view.sight.prompt))
         self.agent_selection = self.agents[0]
 
@@ -423,7 +423,7 @@ class raw_env(AECEnv):  # noqa: N801 - PettingZoo's naming convention for the ba
             seat = game.current_seat
             log = self._chat_logs[seat]
             if log[-1]["role"] != "user":  # a seat acting again after a penalised move has one
-                events = self._perceptions[seat].events
+                events = self._perceptions.view(seat).events
                 log.append(chat.turn_message(events, text_observation(game, seat)))
 
     def _observer(self, seat: int) -> VectorObserver:
@@ -486,10 +486,10 @@ class raw_env(AECEnv):  # noqa: N801 - PettingZoo's naming convention for the ba
         """What ``agent`` has perceived: the events since its previous action, the speech of its
         latest meeting, and its sight (as it was at its death, for a dead seat). Computed as the
         game goes (``amongus_marl.seat_view``), so it never depends on who observed when."""
-        game = self._require_game()
+        self._require_game()
         if agent not in self.agent_name_mapping:
             raise ValueError(f"unknown agent {agent!r}; agents are {self.possible_agents}")
-        return self._perceptions[self.agent_name_mapping[agent]].view(game)
+        return self._perceptions.view(self.agent_name_mapping[agent])
 
     def chat_messages(self, agent: str) -> list[chat.Message]:
         """``agent``'s view as Chat Completions messages (``amongus_marl.chat``): the system

@@ -3,10 +3,11 @@
 ``SeatPerception`` follows one seat through a game: the event lines it perceived since its
 previous action (its own actions, the messages the engine filed for it, and the public phase
 changes), the speech it heard in its latest meeting, the number of players it knows to be
-alive, and what it saw when it died. ``raw_env`` updates every seat's perception after each
-step and clears a seat's pending events when that seat acts, so perception is a function of the
-game so far, whoever observes whenever; ``raw_env.seat_view(agent)`` hands out a ``SeatView``
-snapshot. The server, the chat rendering and any other consumer render this one record.
+alive, and what it saw when it died. ``Perceptions`` keeps every seat's for ``raw_env``: as if
+each seat took in what it perceived after every step (and let go of its pending events when it
+acts), but lazily, so a step costs one check. Perception is a function of the game so far,
+whoever observes whenever; ``raw_env.seat_view(agent)`` hands out a ``SeatView`` snapshot.
+The server, the chat rendering and any other consumer render this one record.
 
 Hidden information: everything here comes from the seat's own records (its location message,
 the messages it received, its own actions), its own role, and facts every player can see
@@ -18,7 +19,7 @@ reference does, and they are ignored here).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from amongagents.actions import ActionKind
 from amongagents.game import Game
@@ -114,8 +115,9 @@ class SeatPerception:
 
     def __init__(self, game: Game, seat: int) -> None:
         self.seat = seat
-        self.events: list[str] = []
-        self.chat: list[str] = []
+        # Event lines, or (own action?, record) rendered only when looked at: most are never read.
+        self.events: list[str | tuple[bool, Any]] = []
+        self.chat: list[tuple[bool, Any]] = []  # (own speech?, record), rendered when looked at
         self.phase: PhaseName = phase_name(game)
         self.public_living = game.config.num_players
         self.last_sight: Sight | None = None
@@ -126,6 +128,25 @@ class SeatPerception:
     def begin_action(self) -> None:
         """The seat acts: what it perceived before is now behind it."""
         self.events = []
+
+    def let_go(self, game: Game) -> None:
+        """The seat acts: its pending records are behind it, never rendered as events; only the
+        speech among them still joins its meeting's chat. (Records before the latest public
+        change were taken in then, so the seat's phase is the game's.)"""
+        self.events = []
+        if self.last_sight is not None:
+            return
+        player = game.players[self.seat]
+        history, records = player.action_history, player.observations
+        if in_meeting(self.phase):
+            for entry in history[self._seen_actions :]:
+                if entry.action.kind is ActionKind.SPEAK:
+                    self.chat.append((True, entry))
+            for record in records[self._seen_observations :]:
+                if isinstance(record, SeenAction) and record.action.kind is ActionKind.SPEAK:
+                    self.chat.append((False, record))
+        self._seen_actions = len(history)
+        self._seen_observations = len(records)
 
     def update(self, game: Game, phase: PhaseName) -> None:
         """Take in what the last step let the seat perceive; ``phase`` is the game's phase now."""
@@ -145,24 +166,17 @@ class SeatPerception:
                 self.public_living = sum(p.alive for p in game.players)
         history = player.action_history
         if len(history) > self._seen_actions:
-            names = game.names
             for entry in history[self._seen_actions :]:
-                self.events.append(f"You: {own_action_text(entry)}")
+                self.events.append((True, entry))
                 if entry.action.kind is ActionKind.SPEAK:
-                    clock = entry.clock
-                    tag = clock_tag(clock, own=False)
-                    self.chat.append(
-                        f"Timestep {clock.timestep}: {tag} {names[self.seat]} {entry.action.text}"
-                    )
+                    self.chat.append((True, entry))
             self._seen_actions = len(history)
         records = player.observations
         if len(records) > self._seen_observations:
-            names = game.names
             for record in records[self._seen_observations :]:
-                line = observation_text(record, names)
-                self.events.append(line)
+                self.events.append((False, record))
                 if isinstance(record, SeenAction) and record.action.kind is ActionKind.SPEAK:
-                    self.chat.append(line)
+                    self.chat.append((False, record))
             self._seen_observations = len(records)
         if phase != previous:
             self.events.append(phase_change_text(phase, game, before=previous))
@@ -173,10 +187,23 @@ class SeatPerception:
     def view(self, game: Game) -> SeatView:
         dead = self.last_sight is not None
         sight = self.last_sight if self.last_sight is not None else sight_now(game, self.seat)
+        names = game.names
+        events = tuple(
+            item
+            if isinstance(item, str)
+            else (
+                f"You: {own_action_text(item[1])}" if item[0] else observation_text(item[1], names)
+            )
+            for item in self.events
+        )
+        chat = tuple(
+            _own_speech(item[1], names[self.seat]) if item[0] else observation_text(item[1], names)
+            for item in self.chat
+        )
         return SeatView(
             self.seat,
-            tuple(self.events),
-            tuple(self.chat),
+            events,
+            chat,
             self.phase,
             self.public_living,
             sight,
@@ -184,13 +211,43 @@ class SeatPerception:
         )
 
 
-def perceptions(game: Game) -> list[SeatPerception]:
-    """A fresh perception for every seat of a game that has not started."""
-    return [SeatPerception(game, seat) for seat in range(game.config.num_players)]
+def _own_speech(entry: Any, name: str) -> str:
+    """The seat's own speech as the others' messages show it (a chat line)."""
+    clock = entry.clock
+    return f"Timestep {clock.timestep}: {clock_tag(clock, own=False)} {name} {entry.action.text}"
 
 
-def update_all(seats: list[SeatPerception], game: Game) -> None:
-    """After a step: every seat takes in what it perceived."""
-    phase = phase_name(game)
-    for perception in seats:
-        perception.update(game, phase)
+class Perceptions:
+    """Every seat's perception of one game, brought up to date lazily but exactly.
+
+    Between two public changes (a phase change, a death) a seat only accumulates its own records
+    in order, so its records are read when it is looked at or acts. At a public change every
+    seat takes in its records first and then the change, as it would have step by step; that
+    check is all a step costs."""
+
+    __slots__ = ("game", "seats", "phase", "dead")
+
+    def __init__(self, game: Game) -> None:
+        self.game = game
+        self.seats = [SeatPerception(game, seat) for seat in range(game.config.num_players)]
+        self.phase = phase_name(game)
+        self.dead = len(game.dead_seats)
+
+    def after_step(self) -> None:
+        game = self.game
+        phase = phase_name(game)
+        dead = len(game.dead_seats)
+        if phase != self.phase or dead != self.dead:
+            self.phase, self.dead = phase, dead
+            for perception in self.seats:
+                perception.update(game, phase)
+
+    def begin_action(self, seat: int) -> None:
+        """``seat`` acts: its records so far are taken in (its meeting chat keeps them), then
+        its pending events are behind it."""
+        self.seats[seat].let_go(self.game)
+
+    def view(self, seat: int) -> SeatView:
+        perception = self.seats[seat]
+        perception.update(self.game, self.phase)
+        return perception.view(self.game)

@@ -16,7 +16,7 @@ from amongagents.records import SeenAction
 from amongagents.text import clock_tag, observation_text, own_action_text
 from amongus_marl.env import raw_env
 from amongus_marl.replay import replay_through_env
-from amongus_marl.seat_view import SeatView
+from amongus_marl.seat_view import SeatPerception, SeatView, phase_name
 
 PHASE_LINE = re.compile(
     r"Timestep \d+: (a meeting was called; everyone gathers in the Cafeteria to (discuss|vote)"
@@ -136,3 +136,28 @@ def test_unknown_agent_is_a_clear_error() -> None:
     env.reset(seed=1)
     with pytest.raises(ValueError, match="unknown agent"):
         env.seat_view("player_99")
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_lazy_perception_equals_taking_everything_in_after_every_step(seed: int) -> None:
+    """The oracle: every seat updated after every step, as the server once did per session."""
+    env = raw_env(obs_mode="text")
+    env.reset(seed=seed)
+    game = env.game
+    assert game is not None
+    eager = [SeatPerception(game, seat) for seat in range(7)]
+    rng = random.Random(seed)
+    steps = 0
+    while not game.is_over:
+        eager[game.current_seat].begin_action()
+        env.step(rng.choice(env.legal_actions()))
+        phase = phase_name(game)
+        for perception in eager:
+            perception.update(game, phase)
+        looked = rng.sample(env.possible_agents, 2)  # looking changes nothing
+        for agent in looked:
+            assert env.seat_view(agent) == eager[env.agent_name_mapping[agent]].view(game)
+        steps += 1
+    for agent in env.possible_agents:
+        assert env.seat_view(agent) == eager[env.agent_name_mapping[agent]].view(game)
+    assert steps > 10
