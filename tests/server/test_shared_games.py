@@ -6,6 +6,7 @@ clients to act), each on its own real socket to a server on 127.0.0.1.
 
 from __future__ import annotations
 
+import json
 import random
 import threading
 import time
@@ -17,6 +18,14 @@ import pytest
 from openenv_facade.settings import ServerSettings
 from tests.server.conftest import RANDOM_POLICIES, RunningServer, serve
 from tests.server.helpers import RawSession
+from tests.server.test_hidden_information import (
+    COLOR_WORD,
+    PHASE_LINES,
+    ROLE_WORDS,
+    allowed_event_lines,
+    strings,
+    without_speech,
+)
 
 
 @pytest.fixture(scope="module")
@@ -60,7 +69,9 @@ def test_five_clients_play_one_game_each_seeing_only_its_seat(
     observation = first["data"]["observation"]
     game_id, tokens = observation["game_id"], observation["seat_tokens"]
     assert sorted(tokens) == ["0", "1", "2", "3", "4"] and len(set(tokens.values())) == 5
+    game = shared_server.app.state.shared_games.games[game_id].session.game  # the true game
     results: dict[int, list[dict[str, Any]]] = {}
+    frames: dict[int, list[str]] = {}
     errors: list[BaseException] = []
 
     def client(seat: int) -> None:
@@ -69,6 +80,7 @@ def test_five_clients_play_one_game_each_seeing_only_its_seat(
                 reply = join(session, game_id, tokens[str(seat)])
                 assert "seat_tokens" not in reply["data"]["observation"]  # creator's only
                 results[seat] = play_seat(session, reply, random.Random(seat))
+                frames[seat] = list(session.frames)
         except BaseException as exc:  # reported by the main thread
             errors.append(exc)
 
@@ -76,6 +88,7 @@ def test_five_clients_play_one_game_each_seeing_only_its_seat(
     for thread in threads:
         thread.start()
     results[0] = play_seat(creator, first, random.Random(0))
+    frames[0] = list(creator.frames)
     for thread in threads:
         thread.join(timeout=120)
     creator.close()
@@ -91,6 +104,22 @@ def test_five_clients_play_one_game_each_seeing_only_its_seat(
         assert final["done"] and final["reward"] in (-1.0, 1.0)
         moved = sum(1 for data in seen[1:] if data["observation"]["legal_actions"] or data["done"])
         assert moved > 0
+    # The single-seat hidden-information scan, per connection.
+    for seat, texts in frames.items():
+        allowed = allowed_event_lines(game, seat)
+        own_color = game.players[seat].color
+        for data in results[seat]:
+            for line in data["observation"]["events"]:
+                assert line in allowed or any(p.fullmatch(line) for p in PHASE_LINES), line
+        if game.players[seat].is_impostor:
+            continue
+        for text in texts:
+            for value in strings(json.loads(text)):
+                for line in value.splitlines():
+                    fact = without_speech(line)
+                    if ROLE_WORDS.search(fact):
+                        named = {m.lower() for m in COLOR_WORD.findall(fact)}
+                        assert named <= {own_color}, line
     winners = {seat for seat, seen in results.items() if seen[-1]["reward"] > 0}
     assert winners in (
         {s for s in roles if roles[s] == "impostor"},
