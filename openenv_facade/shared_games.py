@@ -154,6 +154,11 @@ class SharedGames:
     def create(self, connection: str, params: ResetParams) -> GameObservation:
         open_seats = params.open_seats
         assert open_seats is not None
+        if len(self.games) >= self.settings.max_sessions:  # games outlive their connections
+            raise SessionError(
+                f"the server holds {len(self.games)} shared games, its limit; try again later",
+                ErrorCode.CAPACITY_REACHED,
+            )
         if params.seats is not None:
             raise RequestError("give open_seats or seats, not both")
         single = params.model_copy(

@@ -211,3 +211,22 @@ def test_a_game_without_clients_is_reaped(shared_server: RunningServer) -> None:
         token = reply["data"]["observation"]["seat_tokens"]["1"]
         answer = join(late, game_id, token)
         assert answer["type"] == "error" and "no shared game" in answer["data"]["message"]
+
+
+def test_shared_games_are_capped() -> None:
+    with (
+        serve(ServerSettings(max_sessions=2, session_timeout_s=30.0)) as server,
+        RawSession(server.ws_url) as creator,
+    ):
+        for seed in (1, 2):
+            create(creator, seed=seed, config="five_member", seat=0, open_seats=[1])
+        games = server.app.state.shared_games.games
+        assert len(games) == 2
+        refused = creator.send(
+            {
+                "type": "reset",
+                "data": {"seed": 3, "config": "five_member", "seat": 0, "open_seats": [1]},
+            }
+        )
+        assert refused["type"] == "error" and refused["data"]["code"] == "CAPACITY_REACHED"
+        assert len(games) == 2
