@@ -1,4 +1,5 @@
-"""The Among Us OpenEnv server: one client seat per session, the other seats played by policies.
+"""The Among Us OpenEnv server: one client seat per session by default (several on request, or
+seats of one game shared between connections), the other seats played by policies.
 
 Run it with ``amongus serve`` (or ``python -m openenv_facade``); ``app`` is the ASGI application
 for any other launcher (``openenv.yaml`` names it). ``create_app(settings)`` builds one with
@@ -73,10 +74,11 @@ log = logging.getLogger("openenv_facade.server")
 
 ENV_NAME: Final[str] = "amongus"
 DESCRIPTION: Final[str] = (
-    "Among Us on the Skeld (after the 7vik LLM-deception sandbox) as a single-seat OpenEnv "
-    "environment: the client plays one seat, crewmate or impostor, and scripted or random "
-    "policies play the others. Observations carry the seat's 7vik-layout prompt, its legal "
-    "moves as ready-to-send actions, and only what that seat may know."
+    "Among Us on the Skeld (after the 7vik LLM-deception sandbox) as an OpenEnv environment: "
+    "the client plays one seat, crewmate or impostor (or several, or shares a game with other "
+    "clients), and scripted or random policies play the others. Observations carry the seat's "
+    "7vik-layout prompt, its legal moves as ready-to-send actions (or chat messages and tools), "
+    "and only what that seat may know."
 )
 API_GUIDE: Final[str] = """
 ## Playing over the WebSocket `/ws`
