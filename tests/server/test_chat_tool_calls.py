@@ -13,6 +13,7 @@ import pytest
 
 from tests.server.conftest import RANDOM_POLICIES, RunningServer
 from tests.server.helpers import RawSession
+from tests.server.test_hidden_information import COLOR_WORD, ROLE_WORDS, strings, without_speech
 
 
 def tool_call(name: str, arguments: dict[str, Any] | str) -> dict[str, Any]:
@@ -149,3 +150,25 @@ def test_http_step_takes_a_tool_call(server: RunningServer) -> None:
             json={"action": tool_call("move", {"room": "Nowhere"}), "session_id": session_id},
         )
         assert "not possible now" in bad.json()["observation"]["error"]
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_chat_payloads_of_a_crewmate_hide_the_impostors(server: RunningServer, seed: int) -> None:
+    """The hidden-information scan over chat games: no message or tool ties another player's
+    colour to a role (speech aside: claims are not facts)."""
+    rng = random.Random(seed)
+    with RawSession(server.ws_url) as session:
+        reply = session.reset(seed=seed, role="crewmate", obs_mode="chat")
+        own = reply["data"]["observation"]["name"].split(": ")[1]
+        while not reply["data"]["done"]:
+            reply = session.step(choose(reply["data"]["observation"]["tools"], rng))
+        checked = 0
+        for frame in session.frames:
+            for text in strings(json.loads(frame)):
+                for line in text.splitlines():
+                    fact = without_speech(line)
+                    if ROLE_WORDS.search(fact):
+                        named = {m.lower() for m in COLOR_WORD.findall(fact)}
+                        assert named <= {own}, line
+                        checked += 1
+        assert checked > 0
