@@ -423,7 +423,7 @@ class raw_env(AECEnv):  # noqa: N801 - PettingZoo's naming convention for the ba
             seat = game.current_seat
             log = self._chat_logs[seat]
             if log[-1]["role"] != "user":  # a seat acting again after a penalised move has one
-                events = self._perceptions.view(seat).events
+                events = self._perceptions.events(seat)
                 log.append(chat.turn_message(events, text_observation(game, seat)))
 
     def _observer(self, seat: int) -> VectorObserver:

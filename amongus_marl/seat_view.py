@@ -184,11 +184,10 @@ class SeatPerception:
         if not player.alive:
             self.last_sight = sight_now(game, self.seat)
 
-    def view(self, game: Game) -> SeatView:
-        dead = self.last_sight is not None
-        sight = self.last_sight if self.last_sight is not None else sight_now(game, self.seat)
+    def pending_events(self, game: Game) -> tuple[str, ...]:
+        """The event lines since the seat's previous action, rendered."""
         names = game.names
-        events = tuple(
+        return tuple(
             item
             if isinstance(item, str)
             else (
@@ -196,6 +195,12 @@ class SeatPerception:
             )
             for item in self.events
         )
+
+    def view(self, game: Game) -> SeatView:
+        dead = self.last_sight is not None
+        sight = self.last_sight if self.last_sight is not None else sight_now(game, self.seat)
+        names = game.names
+        events = self.pending_events(game)
         chat = tuple(
             _own_speech(item[1], names[self.seat]) if item[0] else observation_text(item[1], names)
             for item in self.chat
@@ -246,6 +251,11 @@ class Perceptions:
         """``seat`` acts: its records so far are taken in (its meeting chat keeps them), then
         its pending events are behind it."""
         self.seats[seat].let_go(self.game)
+
+    def events(self, seat: int) -> tuple[str, ...]:
+        perception = self.seats[seat]
+        perception.update(self.game, self.phase)
+        return perception.pending_events(self.game)
 
     def view(self, seat: int) -> SeatView:
         perception = self.seats[seat]
