@@ -491,6 +491,12 @@ class raw_env(AECEnv):  # noqa: N801 - PettingZoo's naming convention for the ba
             raise ValueError(f"unknown agent {agent!r}; agents are {self.possible_agents}")
         return self._perceptions.view(self.agent_name_mapping[agent])
 
+    def known_living(self, agent: str) -> int:
+        """How many players ``agent`` knows to be alive: as of the latest meeting it saw (deaths
+        since are secret). The same as ``seat_view(agent).public_living``, without rendering."""
+        self._require_game()
+        return self._perceptions.known_living(self.agent_name_mapping[agent])
+
     def chat_messages(self, agent: str) -> list[chat.Message]:
         """``agent``'s view as Chat Completions messages (``amongus_marl.chat``): the system
         message, then its turns so far. Kept in ``obs_mode="chat"`` (or with

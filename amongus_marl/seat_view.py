@@ -252,6 +252,11 @@ class Perceptions:
         its pending events are behind it."""
         self.seats[seat].let_go(self.game)
 
+    def known_living(self, seat: int) -> int:
+        perception = self.seats[seat]
+        perception.update(self.game, self.phase)
+        return perception.public_living
+
     def events(self, seat: int) -> tuple[str, ...]:
         perception = self.seats[seat]
         perception.update(self.game, self.phase)

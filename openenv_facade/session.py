@@ -439,7 +439,7 @@ class SeatSession:
             discussion_round=game.discussion_round if game.phase is Phase.MEETING else None,
             num_players=config.num_players,
             num_impostors=config.num_impostors,
-            living_players=env.seat_view(self.agent).public_living,
+            living_players=env.known_living(self.agent),
             emergency_meetings_left=max(0, config.max_num_buttons - game.button_uses),
             game_over=game.is_over,
             game_status=game.win_reason if game.is_over else "running",

@@ -157,6 +157,7 @@ def test_lazy_perception_equals_taking_everything_in_after_every_step(seed: int)
         looked = rng.sample(env.possible_agents, 2)  # looking changes nothing
         for agent in looked:
             assert env.seat_view(agent) == eager[env.agent_name_mapping[agent]].view(game)
+            assert env.known_living(agent) == env.seat_view(agent).public_living
         steps += 1
     for agent in env.possible_agents:
         assert env.seat_view(agent) == eager[env.agent_name_mapping[agent]].view(game)
