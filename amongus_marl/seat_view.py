@@ -117,7 +117,7 @@ class SeatPerception:
         self.seat = seat
         # Event lines, or (own action?, record) rendered only when looked at: most are never read.
         self.events: list[str | tuple[bool, Any]] = []
-        self.chat: list[tuple[bool, Any]] = []  # (own speech?, record), rendered when looked at
+        self.chat: list[str | tuple[bool, Any]] = []  # (own speech?, record) until rendered
         self.phase: PhaseName = phase_name(game)
         self.public_living = game.config.num_players
         self.last_sight: Sight | None = None
@@ -164,19 +164,29 @@ class SeatPerception:
                 # Everyone stands in the Cafeteria at a meeting and sees the vote; deaths in the
                 # task phase stay secret.
                 self.public_living = sum(p.alive for p in game.players)
+        # Speech is filed only in meetings: records of a task phase need no scan for it.
+        speech = in_meeting(previous) or in_meeting(phase)
         history = player.action_history
         if len(history) > self._seen_actions:
-            for entry in history[self._seen_actions :]:
-                self.events.append((True, entry))
-                if entry.action.kind is ActionKind.SPEAK:
-                    self.chat.append((True, entry))
+            new = history[self._seen_actions :]
+            self.events.extend([(True, entry) for entry in new])
+            if speech:
+                self.chat.extend(
+                    [(True, entry) for entry in new if entry.action.kind is ActionKind.SPEAK]
+                )
             self._seen_actions = len(history)
         records = player.observations
         if len(records) > self._seen_observations:
-            for record in records[self._seen_observations :]:
-                self.events.append((False, record))
-                if isinstance(record, SeenAction) and record.action.kind is ActionKind.SPEAK:
-                    self.chat.append((False, record))
+            fresh = records[self._seen_observations :]
+            self.events.extend([(False, record) for record in fresh])
+            if speech:
+                self.chat.extend(
+                    [
+                        (False, record)
+                        for record in fresh
+                        if isinstance(record, SeenAction) and record.action.kind is ActionKind.SPEAK
+                    ]
+                )
             self._seen_observations = len(records)
         if phase != previous:
             self.events.append(phase_change_text(phase, game, before=previous))
@@ -185,30 +195,38 @@ class SeatPerception:
             self.last_sight = sight_now(game, self.seat)
 
     def pending_events(self, game: Game) -> tuple[str, ...]:
-        """The event lines since the seat's previous action, rendered."""
+        """The event lines since the seat's previous action, rendered (each once: kept)."""
         names = game.names
-        return tuple(
-            item
-            if isinstance(item, str)
-            else (
-                f"You: {own_action_text(item[1])}" if item[0] else observation_text(item[1], names)
-            )
-            for item in self.events
-        )
+        events = self.events
+        for i, item in enumerate(events):
+            if not isinstance(item, str):
+                own, record = item
+                events[i] = (
+                    f"You: {own_action_text(record)}" if own else observation_text(record, names)
+                )
+        return tuple(events)  # type: ignore[arg-type]
+
+    def chat_lines(self, game: Game) -> tuple[str, ...]:
+        """The meeting's speech, rendered (each line once: kept)."""
+        names = game.names
+        chat = self.chat
+        for i, item in enumerate(chat):
+            if not isinstance(item, str):
+                own, record = item
+                chat[i] = (
+                    _own_speech(record, names[self.seat])
+                    if own
+                    else observation_text(record, names)
+                )
+        return tuple(chat)  # type: ignore[arg-type]
 
     def view(self, game: Game) -> SeatView:
         dead = self.last_sight is not None
         sight = self.last_sight if self.last_sight is not None else sight_now(game, self.seat)
-        names = game.names
-        events = self.pending_events(game)
-        chat = tuple(
-            _own_speech(item[1], names[self.seat]) if item[0] else observation_text(item[1], names)
-            for item in self.chat
-        )
         return SeatView(
             self.seat,
-            events,
-            chat,
+            self.pending_events(game),
+            self.chat_lines(game),
             self.phase,
             self.public_living,
             sight,
