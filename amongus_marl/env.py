@@ -25,6 +25,12 @@ Observations
     ``obs_mode="vector"``: ``{"observation": Box(0, 1, (L,), float32), "action_mask":
     Box(0, 1, (N,), int8)}``, the layout documented in ``amongus_marl.observations``.
     ``obs_mode="text"``: the same with the 7vik-layout prompt (``Text``) as the observation.
+    ``obs_mode="chat"``: the seat's view as Chat Completions messages (``amongus_marl.chat``:
+    a system message from the config, a user message per turn, the seat's tool calls between);
+    ``chat_tools(agent)`` gives its legal moves as OpenAI-style tools, and ``step`` also takes
+    an assistant message with one tool call. ``seat_view(agent)`` is what a seat perceived
+    (events since its previous action, its meeting's chat, its sight, frozen at its death),
+    kept by ``step`` for every seat in every mode (``amongus_marl.seat_view``).
     ``mask_in_info=True``: the observation is the plain Box (or Text) and the mask goes to
     ``infos[agent]["action_mask"]`` of every agent, which SuperSuit's observation wrappers
     require. Only the selected agent's mask has legal entries. ``state()`` is the global state
@@ -63,7 +69,7 @@ from amongagents.actions import Action, ActionKind
 from amongagents.config import GameConfig, resolve_config
 from amongagents.game import Game, IllegalActionError, integer_seed
 from amongagents.records import Phase
-from amongus_marl import rendering
+from amongus_marl import chat, rendering
 from amongus_marl.action_space import MaskedDiscrete, MaskMemory
 from amongus_marl.agent_view import AgentView
 from amongus_marl.catalogue import ActionCatalogue
@@ -76,8 +82,9 @@ from amongus_marl.observations import (
     vector_size,
 )
 from amongus_marl.rewards import RewardConfig
+from amongus_marl.seat_view import Perceptions, SeatView
 
-OBS_MODES: Final[tuple[str, ...]] = ("vector", "text")
+OBS_MODES: Final[tuple[str, ...]] = ("vector", "text", "chat")
 RENDER_MODES: Final[tuple[str, ...]] = ("human", "ansi", "rgb_array")
 ILLEGAL_ACTION_MODES: Final[tuple[str, ...]] = ("raise", "penalize")
 #: Characters a text observation may contain (free speech is folded to these).
@@ -85,6 +92,34 @@ TEXT_CHARSET: Final[str] = "".join(c for c in string.printable if c not in "\t\r
 TEXT_MAX_LENGTH: Final[int] = 16_384
 #: Free speech longer than this is cut, so a prompt stays within ``TEXT_MAX_LENGTH``.
 MAX_SPEECH_LENGTH: Final[int] = 500
+
+
+class ChatSpace(spaces.Space[Any]):
+    """Chat observations: a list of Chat Completions messages (dicts with a ``role``)."""
+
+    def __init__(self) -> None:
+        super().__init__(None, object)
+
+    def contains(self, x: Any) -> bool:
+        return isinstance(x, list) and all(
+            isinstance(m, dict) and m.get("role") in ("system", "user", "assistant", "tool")
+            for m in x
+        )
+
+    def sample(self, mask: Any = None, probability: Any = None) -> list[dict[str, Any]]:
+        return [{"role": "user", "content": "..."}]
+
+    @property
+    def is_np_flattenable(self) -> bool:
+        return False
+
+
+class ChatObservation(list):
+    """A chat observation: a plain ``list`` of message dicts that also reports the
+    ``ChatSpace``'s dtype, as PettingZoo's api_test asks every observation for its ``dtype``."""
+
+    __slots__ = ()
+    dtype: Final = np.dtype(object)
 
 
 class TextObservation(str):
@@ -245,12 +280,16 @@ class raw_env(AECEnv):  # noqa: N801 - PettingZoo's naming convention for the ba
         self._turn_mask: np.ndarray | None = None
         self._empty_mask = np.zeros(self.catalogue.size, dtype=np.int8)
         self._empty_mask.flags.writeable = False
+        #: Keep every seat's chat transcript in other observation modes too (the server sets it).
+        self.keep_chat_transcripts = False
 
     def _make_observation_space(self) -> spaces.Space[Any]:
         if self.obs_mode == "vector":
             observation: spaces.Space[Any] = spaces.Box(
                 0.0, 1.0, (vector_size(self.game_config.num_players),), dtype=np.float32
             )
+        elif self.obs_mode == "chat":
+            observation = ChatSpace()
         else:
             observation = spaces.Text(
                 max_length=TEXT_MAX_LENGTH, min_length=1, charset=TEXT_CHARSET
@@ -330,6 +369,12 @@ class raw_env(AECEnv):  # noqa: N801 - PettingZoo's naming convention for the ba
         self._speech_actions: tuple[tuple[Action, ...], tuple[Action, ...]] | None = None
         # Vector observers are built on a seat's first turn or observation, whichever is first.
         self._observers: list[VectorObserver | None] = [None] * len(self.agents)
+        self._perceptions = Perceptions(game)
+        self._chat_logs: list[list[chat.Message]] | None = (
+            [[chat.system_message(game, seat)] for seat in range(len(self.agents))]
+            if self.obs_mode == "chat" or self.keep_chat_transcripts
+            else None
+        )
         self._invalidate_turn()
         self._tables: dict[tuple[Any, ...], tuple[dict[int, Action], np.ndarray]] = {}
         self._rewards_dirty = False
@@ -344,7 +389,7 @@ class raw_env(AECEnv):  # noqa: N801 - PettingZoo's naming convention for the ba
             self.render()
 
     # ------------------------------------------------------------------ acting
-    def step(self, action: int | np.integer | str | Action | None) -> None:
+    def step(self, action: int | np.integer | str | Action | Mapping[str, Any] | None) -> None:
         game = self._require_game()
         agent = self.agent_selection
         if self.terminations[agent] or self.truncations[agent]:
@@ -368,7 +413,13 @@ class raw_env(AECEnv):  # noqa: N801 - PettingZoo's naming convention for the ba
         seat = game.current_seat
         in_meeting = game.phase is Phase.MEETING
         alive_before = [p.alive for p in game.players] if in_meeting and self._shaping else None
+        if self._chat_logs is not None:
+            self._chat_logs[seat].extend(
+                chat.assistant_message(game, chosen, f"call_{len(game.steps)}")
+            )
+        self._perceptions.begin_action(seat)
         game.step(chosen)
+        self._perceptions.after_step()
         self._invalidate_turn()
         if self._shaping:
             self._shape_rewards(seat, chosen, alive_before)
@@ -384,7 +435,9 @@ class raw_env(AECEnv):  # noqa: N801 - PettingZoo's naming convention for the ba
         if self.render_mode == "human":
             self.render()
 
-    def _resolve(self, action: int | np.integer | str | Action | None) -> Action:
+    def _resolve(
+        self, action: int | np.integer | str | Action | Mapping[str, Any] | None
+    ) -> Action:
         # The common case: a catalogue index that is legal now (np.int64 from sample()).
         if type(action) is int or type(action) is np.int64:
             table = self._turn_table if self._turn_table is not None else self._table()
@@ -409,12 +462,16 @@ class raw_env(AECEnv):  # noqa: N801 - PettingZoo's naming convention for the ba
             )
         if isinstance(action, str):
             return game.resolve(_fold_speech(action))
+        if isinstance(action, Mapping):  # an assistant message with a tool call
+            named = chat.action_of_tool_call(game, action)
+            return game.resolve(_fold_speech(named) if isinstance(named, str) else named)
         if isinstance(action, Action):
             if action.kind is ActionKind.SPEAK:
                 action = act.speak(_fold_speech(action.text)[len("SPEAK: ") :] or "...")
             return game.resolve(action)
         raise IllegalActionError(
-            "an action must be a catalogue index, a 7vik action string or an Action, "
+            "an action must be a catalogue index, a 7vik action string, an Action or an "
+            "assistant message with a tool call, "
             f"got {action!r}"
         )
 
@@ -451,6 +508,10 @@ class raw_env(AECEnv):  # noqa: N801 - PettingZoo's naming convention for the ba
                 )
                 self.terminations[agent] = True
                 self.infos[agent] = {"win_code": int(game.winner), "win_reason": game.win_reason}
+        if self._chat_logs is not None:  # the end, as each seat perceived it
+            for seat, log in enumerate(self._chat_logs):
+                view = self._perceptions.view(seat)
+                log.append(chat.turn_message(view.events, view.sight.prompt))
         self.agent_selection = self.agents[0]
 
     # ------------------------------------------------------------------ observing
@@ -460,6 +521,13 @@ class raw_env(AECEnv):  # noqa: N801 - PettingZoo's naming convention for the ba
         if self.obs_mode == "vector":
             seat = self._require_game().current_seat
             (self._observers[seat] or self._observer(seat)).read_turn()
+        if self._chat_logs is not None:
+            game = self._require_game()
+            seat = game.current_seat
+            log = self._chat_logs[seat]
+            if log[-1]["role"] != "user":  # a seat acting again after a penalised move has one
+                events = self._perceptions.events(seat)
+                log.append(chat.turn_message(events, text_observation(game, seat)))
 
     def _observer(self, seat: int) -> VectorObserver:
         observer = self._observers[seat]
@@ -478,6 +546,8 @@ class raw_env(AECEnv):  # noqa: N801 - PettingZoo's naming convention for the ba
             acting = agent == self.agent_selection and not game.is_over
             observer = self._observers[seat] or self._observer(seat)
             observation: Any = observer.vector(acting)
+        elif self.obs_mode == "chat":
+            observation = ChatObservation(self.chat_messages(agent))
         else:
             observation = TextObservation(text_observation(game, seat))
         if self.mask_in_info:
@@ -515,6 +585,40 @@ class raw_env(AECEnv):  # noqa: N801 - PettingZoo's naming convention for the ba
         mask = self._turn_mask
         assert mask is not None
         return AgentView(game.current_seat, game, game.current_legal_actions, mask, table)
+
+    def seat_view(self, agent: str) -> SeatView:
+        """What ``agent`` has perceived: the events since its previous action, the speech of its
+        latest meeting, and its sight (as it was at its death, for a dead seat). Computed as the
+        game goes (``amongus_marl.seat_view``), so it never depends on who observed when."""
+        self._require_game()
+        if agent not in self.agent_name_mapping:
+            raise ValueError(f"unknown agent {agent!r}; agents are {self.possible_agents}")
+        return self._perceptions.view(self.agent_name_mapping[agent])
+
+    def known_living(self, agent: str) -> int:
+        """How many players ``agent`` knows to be alive: as of the latest meeting it saw (deaths
+        since are secret). The same as ``seat_view(agent).public_living``, without rendering."""
+        self._require_game()
+        return self._perceptions.known_living(self.agent_name_mapping[agent])
+
+    def chat_messages(self, agent: str) -> list[chat.Message]:
+        """``agent``'s view as Chat Completions messages (``amongus_marl.chat``): the system
+        message, then its turns so far. Kept in ``obs_mode="chat"`` (or with
+        ``keep_chat_transcripts`` set before ``reset``)."""
+        self._require_game()
+        if self._chat_logs is None:
+            raise RuntimeError(
+                'chat transcripts are kept with obs_mode="chat" or keep_chat_transcripts=True'
+            )
+        return [dict(m) for m in self._chat_logs[self.agent_name_mapping[agent]]]
+
+    def chat_tools(self, agent: str | None = None) -> list[dict[str, Any]]:
+        """``agent``'s legal moves as OpenAI-style tool definitions (none unless it is to act)."""
+        game = self._require_game()
+        agent = self.agent_selection if agent is None else agent
+        if game.is_over or agent != self.agent_selection:
+            return []
+        return chat.tool_definitions(game, game.current_legal_actions)
 
     def state(self) -> np.ndarray:
         return state_vector(self._require_game())

@@ -35,6 +35,14 @@ server must spend on the turns and the prompt alone.
 
     python benchmarks/server_throughput.py [--seconds 8] [--clients 1,8,64] [--sessions 1000]
     python benchmarks/server_throughput.py --scale 10000 [--active 256] [--seconds 8]
+
+``--shared`` measures the multi-seat modes instead (issue 18): one client holding every seat of
+a game (turns/s, beside one client holding one seat, in the same run), and ``--games`` (64)
+five-player games each played by five clients joined by token (the p99 turn latency: from a
+client sending its move to the next client in that game receiving its turn; target below
+50 ms).
+
+    python benchmarks/server_throughput.py --shared [--seconds 8] [--games 64]
 """
 
 from __future__ import annotations
@@ -387,9 +395,14 @@ def main() -> None:
         "--active", type=int, default=256, help="clients playing among the --scale sessions"
     )
     parser.add_argument("--serve-echo", type=int, metavar="PORT", help=argparse.SUPPRESS)
+    parser.add_argument("--shared", action="store_true", help="measure the multi-seat modes")
+    parser.add_argument("--games", type=int, default=64, help="shared games (--shared)")
     args = parser.parse_args()
     if args.serve_echo:
         serve_echo(args.serve_echo, args.sessions)
+        return
+    if args.shared:
+        asyncio.run(run_shared(args.seconds, args.games))
         return
     policies = {"impostor": args.policies, "crewmate": args.policies}
     if args.scale:
@@ -583,6 +596,131 @@ async def run_scale(total: int, active: int, seconds: float, policies: dict[str,
     print(
         f"{active} active among them: p99 {result.p99_ms:.1f} ms "
         f"({latency} < {TARGET_SCALE_P99_MS:g} ms)"
+    )
+
+
+# ------------------------------------------------------------------------------- multi-seat modes
+def seats_player(seats: Any) -> Player:
+    """One client holding ``seats`` of each game (``"all"``: self-play), random legal moves."""
+
+    async def play(
+        ws: ClientConnection, deadline: float, latencies: list[float], rng: random.Random
+    ) -> int:
+        steps = 0
+        while time.perf_counter() < deadline:
+            data: dict[str, Any] = {"seed": rng.getrandbits(32), "policies": RANDOM_POLICIES}
+            if seats is not None:
+                data["seats"] = seats
+            reply = await request(ws, {"type": "reset", "data": data})
+            while not reply["data"]["done"] and time.perf_counter() < deadline:
+                action = rng.choice(reply["data"]["observation"]["legal_actions"])
+                started = time.perf_counter()
+                reply = await request(ws, {"type": "step", "data": action})
+                latencies.append(time.perf_counter() - started)
+                steps += 1
+        return steps
+
+    return play
+
+
+RANDOM_POLICIES = {"impostor": "random", "crewmate": "random"}
+
+
+async def seat_loop(
+    ws: ClientConnection,
+    reply: dict[str, Any],
+    sent: list[float],
+    handoffs: list[float],
+    rng: random.Random,
+) -> int:
+    """One client of a shared game: wait for its turns and move; the moves made. ``sent`` holds
+    when the game's latest move was sent: a turn reaching this client closes that hand-off."""
+    made = 0
+    while not reply["data"]["done"]:
+        legal = reply["data"]["observation"]["legal_actions"]
+        if not legal:
+            reply = await request(ws, {"type": "wait"})
+            continue
+        if sent[0]:
+            handoffs.append(time.perf_counter() - sent[0])
+        sent[0] = time.perf_counter()
+        reply = await request(ws, {"type": "step", "data": rng.choice(legal)})
+        made += 1
+    return made
+
+
+async def shared_group(url: str, deadline: float, handoffs: list[float], rng: random.Random) -> int:
+    """Five clients play five-player games together until the deadline; the moves made."""
+    connections = [await connect(url, max_size=None, compression=None) for _ in range(5)]
+    moves = 0
+    try:
+        while time.perf_counter() < deadline:
+            first = await request(
+                connections[0],
+                {
+                    "type": "reset",
+                    "data": {
+                        "seed": rng.getrandbits(32),
+                        "config": "five_member",
+                        "seat": 0,
+                        "open_seats": "all",
+                        "policies": RANDOM_POLICIES,
+                    },
+                },
+            )
+            observation = first["data"]["observation"]
+            game_id, tokens = observation["game_id"], observation["seat_tokens"]
+            replies = [first]
+            for seat in range(1, 5):
+                data = {"game_id": game_id, "token": tokens[str(seat)]}
+                replies.append(await request(connections[seat], {"type": "reset", "data": data}))
+            sent = [0.0]  # when the latest move of this game was sent
+            counts = await asyncio.gather(
+                *(
+                    seat_loop(ws, reply, sent, handoffs, rng)
+                    for ws, reply in zip(connections, replies, strict=True)
+                )
+            )
+            moves += sum(counts)
+    finally:
+        for ws in connections:
+            await ws.close()
+    return moves
+
+
+async def run_shared(seconds: float, games: int) -> None:
+    print(f"multi-seat modes; {os.cpu_count()} CPUs; {seconds:g} s per run")
+    one_seat, all_seats = seats_player(None), seats_player("all")
+
+    async def throughput(server: Server, player: Player) -> Throughput:
+        await measure(server, 1, 1.0, player)  # warm-up
+        return await measure(server, 1, seconds, player)
+
+    single = await with_server(start_ours, 1, partial(throughput, player=one_seat))
+    selfplay = await with_server(start_ours, 1, partial(throughput, player=all_seats))
+    print(f"{'one client holding':<28} {'turns/s':>10} {'p50 ms':>8} {'p99 ms':>8}")
+    for name, t in (("one seat (policies: random)", single), ("every seat (self-play)", selfplay)):
+        print(f"{name:<28} {t.steps_per_s:>10,.0f} {t.p50_ms:>8.2f} {t.p99_ms:>8.2f}")
+
+    async def groups(server: Server) -> tuple[float, list[float], float]:
+        handoffs: list[float] = []
+        started = time.perf_counter()
+        deadline = started + seconds
+        moves = await asyncio.gather(
+            *(
+                shared_group(server.ws_url, deadline, handoffs, random.Random(i))
+                for i in range(games)
+            )
+        )
+        return sum(moves) / (time.perf_counter() - started), handoffs, 0.0
+
+    rate, handoffs, _ = await with_server(start_ours, games * 5, groups)
+    cuts = statistics.quantiles(handoffs, n=100)
+    verdict = "meets" if cuts[98] * 1e3 < TARGET_P99_MS else "MISSES"
+    print(
+        f"{games} games x 5 clients: {rate:,.0f} moves/s, turn latency p50 {cuts[49] * 1e3:.2f} "
+        f"ms, p99 {cuts[98] * 1e3:.2f} ms ({verdict} < {TARGET_P99_MS:g} ms; "
+        f"{len(handoffs):,} hand-offs)"
     )
 
 

@@ -128,11 +128,14 @@ class AmongUsEnv:
 
     # ------------------------------------------------------------------ the protocol
     async def reset(self, **kwargs: Any) -> StepResult[GameObservation]:
-        """Start a game; arguments: seed, episode_id, seat or role, config, policies."""
+        """Start a game; arguments: seed, episode_id, seat or role (or seats), config, policies,
+        obs_mode; open_seats and turn_deadline_s create a shared game, game_id with token joins
+        one."""
         return self._result(await self._request({"type": "reset", "data": kwargs}, "observation"))
 
     async def step(self, action: GameAction | Mapping[str, Any]) -> StepResult[GameObservation]:
-        """Play one move for the seat; the reply comes when it is the seat's turn again."""
+        """Play one move (or an assistant message with one tool call) for the seat; the reply
+        comes when it (or, holding several, a held seat) is to act again."""
         data = (
             action.model_dump(exclude_none=True, exclude_defaults=True)
             if isinstance(action, GameAction)
@@ -142,6 +145,10 @@ class AmongUsEnv:
 
     async def state(self) -> GameState:
         return GameState.model_validate(await self._request({"type": "state"}, "state"))
+
+    async def wait(self) -> StepResult[GameObservation]:
+        """A shared game's seat: the observation of its next turn (or of the game's end)."""
+        return self._result(await self._request({"type": "wait"}, "observation"))
 
     async def list_tools(self) -> list[dict[str, Any]]:
         """The MCP tools (the seat's moves, with JSON Schemas for their arguments)."""
@@ -260,6 +267,9 @@ class SyncAmongUsEnv:
 
     def state(self) -> GameState:
         return self._run(self.async_client.state())
+
+    def wait(self) -> StepResult[GameObservation]:
+        return self._run(self.async_client.wait())
 
     def list_tools(self) -> list[dict[str, Any]]:
         return self._run(self.async_client.list_tools())

@@ -192,7 +192,7 @@ def tool_specs() -> list[dict[str, Any]]:
 def observation_payload(observation: GameObservation) -> dict[str, Any]:
     """The wire form of an observation: ``{"observation", "reward", "done"}``."""
     return {
-        "observation": observation.model_dump(mode="json", exclude=ENVELOPE_FIELDS),
+        "observation": observation.model_dump(mode="json", exclude=observation.wire_exclude()),
         "reward": observation.reward,
         "done": observation.done,
     }

@@ -48,6 +48,8 @@ ActionType = Literal[
 #: The moves a seat can make, as ``GameAction.type``.
 ACTION_TYPES: Final[tuple[str, ...]] = get_args(ActionType)
 Role = Literal["crewmate", "impostor"]
+SeatGroup = Literal["all", "impostors", "crewmates"]
+ObsMode = Literal["text", "chat"]
 PhaseName = Literal["not_started", "task", "discussion", "voting", "game_over"]
 
 #: The largest seed: the largest integer every JSON parser reads exactly (larger ones pass
@@ -189,6 +191,29 @@ class GameAction(_Request):
         return self
 
 
+class ToolCallFunction(_Request):
+    name: str = Field(max_length=128)
+    arguments: str = Field(max_length=MAX_ACTION_TEXT, description="a JSON object, as text")
+
+
+class ToolCall(_Request):
+    """One OpenAI-style tool call."""
+
+    id: str | None = Field(default=None, max_length=255)
+    type: Literal["function"] = "function"
+    function: ToolCallFunction
+
+
+class AssistantMessage(_Request):
+    """A seat's move as a Chat Completions assistant message: exactly one tool call (extra
+    text in ``content`` is kept nowhere)."""
+
+    role: Literal["assistant"]
+    content: str | None = Field(default=None, max_length=100_000)
+    tool_calls: list[ToolCall] = Field(min_length=1, max_length=1)
+    reasoning_content: str | None = Field(default=None, max_length=100_000)
+
+
 # ----------------------------------------------------------------------------------- observations
 class VisiblePlayer(_Strict):
     """Someone in the seat's room according to its latest location message."""
@@ -206,6 +231,29 @@ class TaskStatus(_Strict):
     kind: Literal["common", "short", "long"]
     completed: bool
     progress: float = Field(ge=0.0, le=1.0)
+
+
+class SeatResult(_Strict):
+    """A held seat's end of the game, as its own single-seat session would have reported it."""
+
+    seat: int
+    name: str
+    role: Role
+    alive: bool
+    won: bool
+    reward: float = Field(description="the seat's reward since its previous action")
+    events: list[str] = Field(description="what the seat perceived since its previous action")
+
+
+#: Observation fields sent only when a reset asked for them (left out of the wire when unset).
+OPTIONAL_FIELDS: Final[tuple[str, ...]] = (
+    "acting_seat",
+    "seat_results",
+    "messages",
+    "tools",
+    "game_id",
+    "seat_tokens",
+)
 
 
 class GameObservation(_Strict):
@@ -239,6 +287,42 @@ class GameObservation(_Strict):
     error: str | None = Field(
         default=None, description="why the last action was refused (nothing changed)"
     )
+    # Sent only when asked for (a reset with ``seats`` or ``obs_mode="chat"``): the single-seat
+    # payload stays as it always was.
+    acting_seat: int | None = Field(
+        default=None,
+        description="with seats: the held seat to act now (this observation is its own); "
+        "none at the game's end",
+    )
+    seat_results: list[SeatResult] | None = Field(
+        default=None, description="with seats, at the game's end: every held seat's result"
+    )
+    messages: list[dict[str, Any]] | None = Field(
+        default=None,
+        description='with obs_mode "chat": the seat\'s view as Chat Completions messages '
+        "(system, then one user message per turn, with the seat's tool calls between)",
+    )
+    tools: list[dict[str, Any]] | None = Field(
+        default=None,
+        description='with obs_mode "chat": the seat\'s legal moves as OpenAI-style tool '
+        "definitions (legal targets as enums)",
+    )
+    game_id: str | None = Field(
+        default=None, description="a shared game (reset with open_seats, or joined): its id"
+    )
+    seat_tokens: dict[str, str] | None = Field(
+        default=None,
+        description="to the creator of a shared game only: each client seat's secret token "
+        "(seat index as text -> token); a token joins (or rejoins) its seat",
+    )
+
+    def wire_exclude(self) -> set[str]:
+        """The fields a reply leaves out: the envelope (reward, done, metadata travel beside
+        the observation) and the optional fields nobody asked for."""
+        unset = {name for name in OPTIONAL_FIELDS if getattr(self, name) is None}
+        if self.acting_seat is None and self.seat_results is not None:
+            unset.discard("acting_seat")  # a multi-seat game's end: no held seat is to act
+        return {"reward", "done", "metadata"} | unset
 
     @field_serializer("legal_actions")
     def _compact_actions(self, actions: list[GameAction]) -> list[dict[str, str]]:
@@ -286,6 +370,9 @@ class GameState(_Strict):
     emergency_meetings_left: int | None = None
     game_over: bool = False
     game_status: str = "not_started"
+    seats: list[int] | None = Field(
+        default=None, description="the seats this session holds (with reset's seats)"
+    )
 
 
 # ----------------------------------------------------------------------------------------- resets
@@ -316,6 +403,33 @@ class ResetParams(_Request):
     policies: PolicyChoice | None = Field(
         default=None, description="the policies of the other seats, per role"
     )
+    seats: list[int] | SeatGroup | None = Field(
+        default=None,
+        description='hold several seats: their indices, or "all", "impostors", "crewmates"; '
+        "each observation is then the acting held seat's (instead of seat/role)",
+    )
+    open_seats: list[int] | SeatGroup | None = Field(
+        default=None,
+        description="create a shared game (over /ws): these seats are joined by other "
+        "connections with a token; the creator plays seat/role",
+    )
+    game_id: str | None = Field(
+        default=None, max_length=64, description="join a shared game (with token)"
+    )
+    token: str | None = Field(
+        default=None, max_length=128, description="the seat's secret token, to join game_id"
+    )
+    turn_deadline_s: float | None = Field(
+        default=None,
+        gt=0,
+        le=3600,
+        description="shared games: a client seat's time to act; then its fallback policy acts",
+    )
+    obs_mode: ObsMode | None = Field(
+        default=None,
+        description='"chat" adds messages and tools to each observation; steps may then also '
+        "be assistant messages with tool_calls",
+    )
 
 
 class HttpResetRequest(ResetParams):
@@ -331,7 +445,9 @@ class HttpResetRequest(ResetParams):
 class HttpStepRequest(_Request):
     """Body of HTTP ``POST /step``."""
 
-    action: GameAction
+    action: GameAction | AssistantMessage = Field(
+        description="a move, or (chat) an assistant message with one tool call"
+    )
     session_id: str | None = Field(default=None, max_length=64)
     timeout_s: float | None = Field(
         default=None, gt=0, description="accepted for OpenEnv compatibility"
@@ -516,6 +632,10 @@ class SchemaReply(_Strict):
     web_messages: dict[str, Any] | None = Field(
         default=None,
         description="the /ws messages of the web page's spectator and replay views, by type",
+    )
+    chat_action: dict[str, Any] | None = Field(
+        default=None,
+        description="a step may also be this: an assistant message with one tool call",
     )
 
 

@@ -1,4 +1,5 @@
-"""The Among Us OpenEnv server: one client seat per session, the other seats played by policies.
+"""The Among Us OpenEnv server: one client seat per session by default (several on request, or
+seats of one game shared between connections), the other seats played by policies.
 
 Run it with ``amongus serve`` (or ``python -m openenv_facade``); ``app`` is the ASGI application
 for any other launcher (``openenv.yaml`` names it). ``create_app(settings)`` builds one with
@@ -56,10 +57,11 @@ from starlette.websockets import WebSocketDisconnect
 
 from openenv_facade import __version__
 from openenv_facade.json_depth import nests_deeper_than, too_deep_message
-from openenv_facade.mcp import ENVELOPE_FIELDS, McpDispatcher
+from openenv_facade.mcp import McpDispatcher
 from openenv_facade.metrics import METRICS_MEDIA_TYPE, ServerMetrics
 from openenv_facade.models import (
     MCP_STEP_TYPES,
+    AssistantMessage,
     CallToolStep,
     EnvironmentInfo,
     ErrorCode,
@@ -86,16 +88,18 @@ from openenv_facade.models import (
 from openenv_facade.registry import CapacityError, SessionRegistry, SessionSlot
 from openenv_facade.session import SeatSession, SessionError, check_servable
 from openenv_facade.settings import ServerSettings
+from openenv_facade.shared_games import SharedGames, wants_shared
 from openenv_facade.web import WEB_MESSAGE_TYPES, WebViews, add_web_routes, web_message_schemas
 
 log = logging.getLogger("openenv_facade.server")
 
 ENV_NAME: Final[str] = "amongus"
 DESCRIPTION: Final[str] = (
-    "Among Us on the Skeld (after the 7vik LLM-deception sandbox) as a single-seat OpenEnv "
-    "environment: the client plays one seat, crewmate or impostor, and scripted or random "
-    "policies play the others. Observations carry the seat's 7vik-layout prompt, its legal "
-    "moves as ready-to-send actions, and only what that seat may know."
+    "Among Us on the Skeld (after the 7vik LLM-deception sandbox) as an OpenEnv environment: "
+    "the client plays one seat, crewmate or impostor (or several, or shares a game with other "
+    "clients), and scripted or random policies play the others. Observations carry the seat's "
+    "7vik-layout prompt, its legal moves as ready-to-send actions (or chat messages and tools), "
+    "and only what that seat may know."
 )
 API_GUIDE: Final[str] = """
 ## Playing over the WebSocket `/ws`
@@ -112,6 +116,13 @@ One connection is one session with its own game. Send one JSON text frame per me
   (what its `MCPToolClient` sends), answered with `{"tools": [...]}` and
   `{"tool_name", "result", "error"}` observations.
 - `{"type": "state"}`, `{"type": "close"}`, and `{"type": "mcp", "data": <JSON-RPC request>}`.
+
+Several seats: `reset` with `seats` (indices, `"all"`, `"impostors"`, `"crewmates"`) holds them
+all (each observation is the acting seat's, named by `acting_seat`; `seat_results` at the end).
+Shared games: `reset` with `open_seats` creates one (`game_id`, `seat_tokens` in the reply);
+other connections join with `{"game_id": ..., "token": ...}`; `{"type": "wait"}` returns the
+seat's next turn. Chat: `reset` with `"obs_mode": "chat"` adds `messages` and `tools`, and a
+`step` may be an assistant message with one tool call.
 
 Replies: `{"type": "observation", "data": {"observation": {...}, "reward": r, "done": d}}`,
 `{"type": "state", "data": {...}}`, `{"type": "mcp", "data": <JSON-RPC response>}`, or
@@ -158,7 +169,8 @@ CLOSE_TRY_AGAIN_LATER: Final[int] = 1013
 # ------------------------------------------------------------------------------------ frames
 def observation_json(observation: GameObservation) -> str:
     """The body of an observation reply: ``{"observation": ..., "reward": ..., "done": ...}``."""
-    fields = observation.model_dump_json(exclude=ENVELOPE_FIELDS)
+    # Multi-seat and chat fields travel only when the reset asked for them.
+    fields = observation.model_dump_json(exclude=observation.wire_exclude())
     reward = "null" if observation.reward is None else json.dumps(observation.reward)
     done = "true" if observation.done else "false"
     return f'{{"observation":{fields},"reward":{reward},"done":{done}}}'
@@ -223,6 +235,7 @@ class WireProtocol:
         self.dispatcher = dispatcher
         self.metrics = metrics
         self.web = web if web is not None else WebViews(settings)
+        self.shared = SharedGames(settings)
         self._handlers: dict[str, Callable[[SessionSlot, dict[str, Any]], str]] = {
             "reset": self._reset,
             "step": self._step,
@@ -290,6 +303,64 @@ class WireProtocol:
                 ErrorCode.EXECUTION_ERROR,
             )
 
+    async def handle_async(self, slot: SessionSlot, text: str) -> str | None:
+        """``handle``, plus the messages of shared games (``openenv_facade.shared_games``):
+        resets that create or join one, and a held seat's ``step``, ``wait`` and ``state``,
+        whose replies wait for the seat's turn."""
+        shared = self.shared
+        holds = shared.holds(slot.id)
+        if not holds and not any(
+            key in text for key in ('"open_seats"', '"game_id"', '"token"', '"wait"')
+        ):
+            return self.handle(slot, text)  # the common case, parsed once
+        limit = self.settings.max_frame_bytes
+        if len(text.encode("utf-8", "surrogatepass")) > limit:
+            return self.handle(slot, text)  # refused there, with the usual message
+        try:
+            message = json.loads(text)
+        except (ValueError, RecursionError):
+            return self.handle(slot, text)
+        if not isinstance(message, dict) or set(message) - {"type", "data"}:
+            return self.handle(slot, text)
+        kind, data = message.get("type"), message.get("data")
+        slot.touch()
+        try:
+            if kind == "reset" and isinstance(data, dict):
+                params = _validated(ResetParams, data, "reset arguments")
+                if isinstance(params, str):
+                    return params
+                if not wants_shared(params):
+                    shared.leave(slot.id)  # a game of its own again
+                    return self.handle(slot, text)
+                if params.open_seats is not None:
+                    return observation_frame(shared.create(slot.id, params))
+                return observation_frame(shared.join(slot.id, params))
+            if kind == "wait":
+                if not holds:
+                    return error_frame(
+                        "wait is for a seat of a shared game (reset with open_seats, or join "
+                        "one with game_id and token)",
+                        ErrorCode.SESSION_ERROR,
+                    )
+                return observation_frame(await shared.wait(slot.id))
+            if holds and kind == "step":
+                if not isinstance(data, dict):
+                    return error_frame(
+                        "step 'data' must be an action object", ErrorCode.VALIDATION_ERROR
+                    )
+                return observation_frame(await shared.step(slot.id, data))
+            if holds and kind == "state":
+                return state_frame(shared.state(slot.id))
+        except SessionError as exc:
+            return error_frame(str(exc), exc.code)
+        except ValidationError as exc:
+            return error_frame(
+                _validation_message("action", exc),
+                ErrorCode.VALIDATION_ERROR,
+                errors=validation_issues(exc.errors()),
+            )
+        return self.handle(slot, text)
+
     def _reset(self, slot: SessionSlot, message: dict[str, Any]) -> str:
         data = message.get("data")
         if data is None:
@@ -309,6 +380,13 @@ class WireProtocol:
             return error_frame("step 'data' must be an action object", ErrorCode.VALIDATION_ERROR)
         if data.get("type") in MCP_STEP_TYPES:
             return self._mcp_step(slot, data)
+        if "role" in data or "tool_calls" in data:  # an assistant message with a tool call
+            assistant = _validated(AssistantMessage, data, "assistant message")
+            if isinstance(assistant, str):
+                return assistant
+            return observation_frame(
+                slot.session.step_tool_call(assistant.model_dump(exclude_none=True))
+            )
         action = _validated(GameAction, data, "action")
         if isinstance(action, str):
             return action
@@ -505,6 +583,7 @@ def create_app(
             reaper.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await reaper
+            protocol.shared.close()
             for slot in registry:
                 registry.close(slot.id)
 
@@ -526,6 +605,7 @@ def create_app(
         own_depth_check=frozenset({"/mcp"}),
         on_refusal=lambda code: metrics.error("http", code),
     )
+    app.state.shared_games = protocol.shared
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -605,7 +685,11 @@ def create_app(
                 },
             )
         slot = http_session(request.session_id)
-        return run(lambda: slot.session.step(request.action))
+        action = request.action
+        if isinstance(action, AssistantMessage):
+            message = action.model_dump(exclude_none=True)
+            return run(lambda: slot.session.step_tool_call(message))
+        return run(lambda: slot.session.step(action))
 
     @app.get(
         "/state",
@@ -651,6 +735,7 @@ def create_app(
 
     schemas = SchemaReply(
         action=GameAction.model_json_schema(),
+        chat_action=AssistantMessage.model_json_schema(),
         observation=GameObservation.model_json_schema(),
         state=GameState.model_json_schema(),
         web_messages=web_message_schemas(),
@@ -711,6 +796,7 @@ def create_app(
         try:
             await _serve_websocket(websocket, slot, protocol)
         finally:
+            protocol.shared.leave(slot.id)
             registry.close(slot.id)
             web.forget(slot.id)
 
@@ -756,7 +842,7 @@ async def _serve_websocket(websocket: WebSocket, slot: SessionSlot, protocol: Wi
                         )
                     )
                     continue
-            reply = protocol.handle(slot, text)
+            reply = await protocol.handle_async(slot, text)
             if reply is None:
                 await websocket.close(CLOSE_NORMAL)
                 return

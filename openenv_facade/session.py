@@ -1,18 +1,18 @@
-"""One client's seat in one game: the pinned-seat driver behind every server session.
+"""One client's seat (or seats) in one game: the driver behind every server session.
 
 A ``SeatSession`` owns a PettingZoo ``raw_env``. ``reset`` starts a game and pins the client to
-one seat; ``step`` plays the client's action for that seat, then lets the other seats' policies
-act (through ``env.agent_view()``) until it is the seat's turn again or the game is over. If the
-seat dies, the rest of the game is played at once and the observation says ``done``.
+one seat, or with ``seats`` to several; ``step`` plays the client's action for the acting held
+seat, then lets the other seats' policies act (through ``env.agent_view()``) until a held seat
+is to act again or the game is over. If every held seat dies, the rest of the game is played at
+once and the observation says ``done``. With several seats each observation is the acting
+seat's own, exactly what a single-seat session of that seat would send, and the end reports
+every held seat's result.
 
-Hidden information: everything this module sends is computed from the seat's own records (its
-location message, the real-time messages and monitor readouts it received, its own actions and
-tasks), its own role, and facts every player can see (timestep, phase, names, rooms, meetings).
-Other players' roles and anything that happened out of the seat's sight never reach a payload;
-the server's logs are the only place where a policy's misbehaviour is reported. A dead seat
-perceives nothing more: its location, company and prompt stay as they were when it died (the
-engine keeps filing messages for bodies, as the reference does), and only the game's end is
-reported to it.
+Perception is the environment's (``env.seat_view``: events since the seat's previous action,
+its meeting's chat, its sight, frozen at its death); this module only renders it, with the
+seat's own role, tasks and legal moves, into wire models. Hidden information: other players'
+roles and anything that happened out of the seat's sight never reach a payload; the server's
+logs are the only place where a policy's misbehaviour is reported.
 
 There is no I/O here and no FastAPI: the server calls these methods from its event loop.
 """
@@ -26,16 +26,14 @@ import time
 import uuid
 from collections.abc import Mapping
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any, Final, NamedTuple
+from typing import TYPE_CHECKING, Any, Final
 
-from amongagents.actions import ActionKind
 from amongagents.config import ConfigError, GameConfig, resolve_config
 from amongagents.game import Game, IllegalActionError
-from amongagents.records import Phase, SeenAction
-from amongagents.text import clock_tag, observation_text, own_action_text
+from amongagents.records import Phase
 from amongus_marl.env import raw_env
-from amongus_marl.observations import text_observation
 from amongus_marl.policies import Policy, make_policy, registered_policies
+from amongus_marl.seat_view import SeatView, phase_name
 from openenv_facade.actions import legal_game_actions, resolve
 from openenv_facade.env_factory import ENV_FACTORY
 from openenv_facade.models import (
@@ -43,9 +41,9 @@ from openenv_facade.models import (
     GameAction,
     GameObservation,
     GameState,
-    PhaseName,
     PolicyChoice,
     ResetParams,
+    SeatResult,
     TaskStatus,
     VisiblePlayer,
 )
@@ -78,16 +76,8 @@ class RequestError(SessionError):
         super().__init__(message, ErrorCode.VALIDATION_ERROR)
 
 
-class LastSight(NamedTuple):
-    """What a seat perceived when it died: all it will ever perceive of that game."""
-
-    location: str
-    visible: list[VisiblePlayer]
-    prompt: str
-
-
 class SeatSession:
-    """The client's seat in a game driven through ``amongus_marl.raw_env``."""
+    """The client's seat (or seats) in a game driven through ``amongus_marl.raw_env``."""
 
     __slots__ = (
         "settings",
@@ -95,34 +85,30 @@ class SeatSession:
         "env",
         "seat",
         "agent",
+        "held",
+        "multi",
+        "chat",
         "episode_id",
         "step_count",
         "_policies",
-        "_seen_observations",
-        "_seen_actions",
-        "_phase",
-        "_public_living",
         "_fallback_rng",
-        "_chat",
-        "_last_sight",
+        "_rewards",
     )
 
     def __init__(self, settings: ServerSettings, metrics: ServerMetrics | None = None) -> None:
         self.settings = settings
         self.metrics = metrics
         self.env: raw_env | None = None  # built at the first reset, so idle sessions stay small
-        self.seat = -1
+        self.seat = -1  # the seat of the latest observation: the one to act, while it is
         self.agent = ""
+        self.held: tuple[int, ...] = ()
+        self.multi = False  # reset with seats: observations say which held seat acts
+        self.chat = False  # reset with obs_mode="chat": observations carry messages and tools
         self.episode_id: str | None = None
         self.step_count = 0
         self._policies: dict[bool, Policy] = {}  # is_impostor -> policy
-        self._seen_observations = 0
-        self._seen_actions = 0
-        self._phase: PhaseName = "not_started"
-        self._public_living = 0
         self._fallback_rng: random.Random | None = None
-        self._chat: list[str] = []  # speech the seat heard in its latest meeting
-        self._last_sight: LastSight | None = None  # set when the seat dies
+        self._rewards: dict[int, float] = {}  # held seat -> reward since its previous action
 
     # ------------------------------------------------------------------ properties
     @property
@@ -136,8 +122,12 @@ class SeatSession:
 
     # ------------------------------------------------------------------ reset
     def reset(self, params: ResetParams) -> GameObservation:
-        """Start a new game for the client's seat and return its first observation. Bad
+        """Start a new game for the client's seat(s) and return the first observation. Bad
         arguments raise ``RequestError`` before anything changes."""
+        if params.open_seats is not None or params.game_id is not None or params.token:
+            raise RequestError(
+                "shared games (open_seats, or game_id with a token) are played over /ws"
+            )
         config = self._resolve_config(params.config)
         policies = self._make_policies(params.policies or PolicyChoice())
         n = config.num_players
@@ -145,6 +135,19 @@ class SeatSession:
             raise RequestError(
                 f"seat {params.seat} is out of range: this game has seats 0..{n - 1}"
             )
+        if params.seats is not None:
+            if params.seat is not None or params.role is not None:
+                raise RequestError("give either seats or seat/role, not both")
+            if isinstance(params.seats, list):
+                if not params.seats:
+                    raise RequestError("seats must name at least one seat")
+                if len(set(params.seats)) != len(params.seats):
+                    raise RequestError(f"seats {params.seats} repeat a seat")
+                bad = [s for s in params.seats if not 0 <= s < n]
+                if bad:
+                    raise RequestError(
+                        f"seats {bad} are out of range: this game has seats 0..{n - 1}"
+                    )
 
         options: dict[str, Any] | None = None
         if params.seat is not None and params.role is not None:
@@ -169,9 +172,11 @@ class SeatSession:
                 raise RequestError(f"policy {policy.name!r} cannot play here: {exc}") from None
         fallback_rng = random.Random(policy_seeds.getrandbits(63))
 
+        chat = params.obs_mode == "chat"
         env = self.env
         if env is None or env.game_config != config:
             env = ENV_FACTORY.make(config)
+        env.keep_chat_transcripts = chat
         try:
             env.reset(seed=seed, options=options)
         except ConfigError as exc:  # a scenario the config cannot satisfy
@@ -179,34 +184,35 @@ class SeatSession:
         game = env.game
         assert game is not None
 
-        if params.seat is not None:
-            seat = params.seat
+        if params.seats is not None:
+            held = _seats_of(game, params.seats)
+        elif params.seat is not None:
+            held = (params.seat,)
         elif params.role is not None:
             wanted = params.role == "impostor"
-            seat = policy_seeds.choice([p.seat for p in game.players if p.is_impostor == wanted])
+            held = (policy_seeds.choice([p.seat for p in game.players if p.is_impostor == wanted]),)
         else:
-            seat = policy_seeds.randrange(n)
+            held = (policy_seeds.randrange(n),)
         self.env = env
         self._fallback_rng = fallback_rng
         self._policies = policies
-        self.seat = seat
-        self.agent = env.possible_agents[seat]
+        self.held = held
+        self.multi = params.seats is not None
+        self.chat = chat
+        self._select(held[0])
         self.episode_id = uuid.uuid4().hex if params.episode_id is None else params.episode_id
         self.step_count = 0
-        self._seen_observations = 0
-        self._seen_actions = 0
-        self._phase = _phase_name(game)
-        self._public_living = n
-        self._chat = []
-        self._last_sight = None
-
-        events: list[str] = []
         # Non-zero only when the game is over at once (impostors as many as the crew).
-        reward = float(env.rewards[self.agent])
+        self._rewards = {seat: float(env.rewards[env.possible_agents[seat]]) for seat in held}
         if self.metrics is not None:
             self.metrics.game_started()
-        reward += self._play_others(events)
-        return self._observe(reward, events, None)
+        self._play_others()
+        return self._observe(None)
+
+    def _select(self, seat: int) -> None:
+        self.seat = seat
+        assert self.env is not None
+        self.agent = self.env.possible_agents[seat]
 
     def _resolve_config(self, config: str | Mapping[str, int] | None) -> GameConfig:
         try:
@@ -242,46 +248,89 @@ class SeatSession:
 
     # ------------------------------------------------------------------ step
     def step(self, action: GameAction) -> GameObservation:
-        """Play ``action`` for the seat, then the others until the seat's turn (or the end).
+        """Play ``action`` for the acting seat, then the others until a held seat's turn (or
+        the end).
 
         An illegal action changes nothing: the observation repeats the current one with
         ``error`` set and no events. Acting with no game or after the end raises
         ``SessionError``."""
+        return self._observe(self.play(action))
+
+    def play(self, action: GameAction | Mapping[str, Any]) -> str | None:
+        """Play a move (or an assistant message's tool call) for the acting seat, then the
+        policies until a held seat is to act; why the move was refused, if it was (then
+        nothing changed). Shared games observe each seat separately (``observe_seat``)."""
+        env, game = self._require_turn()
+        started = time.perf_counter()
+        try:
+            if isinstance(action, GameAction):
+                env.step(resolve(game, self.seat, action, self._body_visible(game)))
+            else:
+                env.step(dict(action))
+        except IllegalActionError as exc:
+            if self.metrics is not None:
+                self.metrics.illegal_move()
+            return str(exc)
+        self.step_count += 1
+        self._take_rewards()
+        self._play_others()
+        if self.metrics is not None:
+            self.metrics.step_played(time.perf_counter() - started)
+        return None
+
+    def play_fallback(self, policy: Policy) -> str:
+        """``policy`` acts for the acting seat (its client was too slow); the move's text."""
+        env, game = self._require_turn()
+        view = env.agent_view()
+        observation = env.observe(env.agent_selection) if policy.obs_mode is not None else None
+        choice = policy.act(observation, env.infos[env.agent_selection], view)
+        try:
+            action = game.resolve(choice if isinstance(choice, str) else view.table[choice])
+        except (IllegalActionError, KeyError):
+            table = sorted(view.table)
+            assert self._fallback_rng is not None
+            action = view.table[table[self._fallback_rng.randrange(len(table))]]
+        env.step(action)
+        self._take_rewards()
+        self._play_others()
+        return action.text
+
+    def observe_seat(self, seat: int, *, fresh: bool = True) -> GameObservation:
+        """Held ``seat``'s observation now (its reward and events handed over when fresh)."""
+        self._require_game()
+        self._select(seat)
+        return self._observe(None, fresh=fresh)
+
+    def step_tool_call(self, message: Mapping[str, Any]) -> GameObservation:
+        """Play an assistant message's tool call for the acting seat (``amongus_marl.chat``);
+        a malformed or illegal call changes nothing and comes back as ``error``."""
+        return self._observe(self.play(message))
+
+    def _require_turn(self) -> tuple[raw_env, Game]:
         env, game = self._require_game()
         if game.is_over:
             raise SessionError(
                 f"the game is over ({game.win_reason}); send reset to start a new game"
             )
-        started = time.perf_counter()
-        try:
-            chosen = resolve(game, self.seat, action, self._body_visible(game))
-            env.step(chosen)
-        except IllegalActionError as exc:
-            if self.metrics is not None:
-                self.metrics.illegal_move()
-            return self._observe(0.0, [], str(exc))
-        self.step_count += 1
-        events: list[str] = []
-        reward = float(env.rewards[self.agent])
-        self._collect(events)
-        reward += self._play_others(events)
-        observation = self._observe(reward, events, None)
-        if self.metrics is not None:
-            self.metrics.step_played(time.perf_counter() - started)
-        return observation
+        return env, game
 
-    def _play_others(self, events: list[str]) -> float:
-        """Let the policies act until it is the seat's turn or the game ends; the seat's reward
-        meanwhile."""
+    def _take_rewards(self) -> None:
+        env = self.env
+        assert env is not None
+        rewards, agents = env.rewards, env.possible_agents
+        for seat in self.held:
+            self._rewards[seat] += float(rewards[agents[seat]])
+
+    def _play_others(self) -> None:
+        """Let the policies act until a held seat is to act or the game ends."""
         env = self.env
         assert env is not None
         game = env.game
         assert game is not None
-        me = self.agent
-        reward = 0.0
+        held = self.held
         players = game.players
         policy_seconds = 0.0
-        while not game.is_over and env.agent_selection != me:
+        while not game.is_over and game.current_seat not in held:
             agent = env.agent_selection
             view = env.agent_view()
             policy = self._policies[players[view.seat].is_impostor]
@@ -299,89 +348,77 @@ class SeatSession:
                 table = sorted(view.table)
                 assert self._fallback_rng is not None
                 env.step(table[self._fallback_rng.randrange(len(table))])
-            reward += float(env.rewards[me])
-            self._collect(events)
+            self._take_rewards()
         if self.metrics is not None:
             self.metrics.policies_acted(policy_seconds)
             if game.is_over:
                 self.metrics.game_finished()
-        return reward
+        if not game.is_over:
+            self._select(game.current_seat)
 
     # ------------------------------------------------------------------ perception
-    def _collect(self, events: list[str]) -> None:
-        """Append what the seat perceived in the last environment step to ``events`` (and any
-        speech to the meeting's chat)."""
-        game = self.game
-        assert game is not None
-        if self._last_sight is not None:  # the dead perceive nothing more, bar the game's end
-            if game.is_over and self._phase != "game_over":
-                events.append(_phase_change_text("game_over", game, before=self._phase))
-                self._phase = "game_over"
-            return
-        player = game.players[self.seat]
-        names = game.names
-        phase = _phase_name(game)
-        if phase != self._phase:
-            if _in_meeting(phase) and not _in_meeting(self._phase):
-                self._chat = []
-            if _in_meeting(phase) or _in_meeting(self._phase):
-                # A meeting's start and end are public: every living player stands in the
-                # Cafeteria, and the vote is seen by all. Deaths in the task phase stay secret.
-                self._public_living = sum(p.alive for p in game.players)
-        if len(player.action_history) > self._seen_actions:
-            for entry in player.action_history[self._seen_actions :]:
-                events.append(f"You: {own_action_text(entry)}")
-                if entry.action.kind is ActionKind.SPEAK:
-                    clock = entry.clock
-                    tag = clock_tag(clock, own=False)
-                    self._chat.append(
-                        f"Timestep {clock.timestep}: {tag} {names[self.seat]} {entry.action.text}"
-                    )
-            self._seen_actions = len(player.action_history)
-        if len(player.observations) > self._seen_observations:
-            for record in player.observations[self._seen_observations :]:
-                line = observation_text(record, names)
-                events.append(line)
-                if isinstance(record, SeenAction) and record.action.kind is ActionKind.SPEAK:
-                    self._chat.append(line)
-            self._seen_observations = len(player.observations)
-        if phase != self._phase:
-            events.append(_phase_change_text(phase, game, before=self._phase))
-            self._phase = phase
-        if not player.alive:
-            self._last_sight = self._sight_now(game)
-
-    def _sight_now(self, game: Game) -> LastSight:
-        """The seat's location, the others in its latest location message, and its prompt."""
-        info = game.location_info(self.seat)
-        names, players = game.names, game.players
-        visible = [
-            _visible(names[other], players[other].color, dead)
-            for other, dead in zip(info.occupants, info.dead, strict=True)
-            if other != self.seat
-        ]
-        return LastSight(players[self.seat].location, visible, text_observation(game, self.seat))
-
     def _body_visible(self, game: Game) -> bool:
         return any(game.location_info(self.seat).dead)
 
-    def _observe(self, reward: float, events: list[str], error: str | None) -> GameObservation:
+    def _observe(self, error: str | None, *, fresh: bool = True) -> GameObservation:
+        """The acting (or, at the end, latest) seat's observation. Its reward and events since
+        its previous action are handed over unless the move was refused (``error``) or the
+        observation is only repeated (``fresh`` false)."""
+        env = self.env
         game = self.game
-        assert game is not None
+        assert env is not None and game is not None
+        over = game.is_over
+        handing = fresh and error is None
+        results = None
+        if over and self.multi and handing:
+            results = [self._result(env, game, seat) for seat in self.held]
         seat = self.seat
+        reward = self._rewards.get(seat, 0.0) if handing else 0.0
+        if handing:
+            self._rewards[seat] = 0.0
+        view = env.seat_view(self.agent)
+        events = list(view.events) if handing else []
+        observation = self._render(env, game, seat, view, reward, events, error)
+        if self.multi:
+            observation.acting_seat = None if over else seat
+            observation.seat_results = results
+        return observation
+
+    def _result(self, env: raw_env, game: Game, seat: int) -> SeatResult:
+        player = game.players[seat]
+        reward = self._rewards.get(seat, 0.0)
+        events = _capped(list(env.seat_view(env.possible_agents[seat]).events))
+        if seat != self.seat:
+            self._rewards[seat] = 0.0
+        return SeatResult(
+            seat=seat,
+            name=player.name,
+            role="impostor" if player.is_impostor else "crewmate",
+            alive=player.alive,
+            won=player.is_impostor == game.winner.impostors_win,
+            reward=reward,
+            events=events,
+        )
+
+    def _render(
+        self,
+        env: raw_env,
+        game: Game,
+        seat: int,
+        view: SeatView,
+        reward: float,
+        events: list[str],
+        error: str | None,
+    ) -> GameObservation:
         me = game.players[seat]
-        sight = self._last_sight if self._last_sight is not None else self._sight_now(game)
+        sight = view.sight
         tasks = [
             _task_status(t.spot.name, t.spot.room, t.spot.type.value, t.completed, t.progress)
             for t in me.tasks
         ]
         over = game.is_over
         legal = [] if over or game.current_seat != seat else game.legal_actions(seat)
-        if len(events) > MAX_EVENTS:
-            events[:] = [f"({len(events) - MAX_EVENTS + 1} earlier events not shown)"] + events[
-                -(MAX_EVENTS - 1) :
-            ]
-        return GameObservation.model_construct(
+        observation = GameObservation.model_construct(
             done=over,
             reward=reward,
             metadata={"episode_id": self.episode_id},
@@ -389,19 +426,24 @@ class SeatSession:
             name=me.name,
             role="impostor" if me.is_impostor else "crewmate",
             alive=me.alive,
-            phase=_phase_name(game),
+            phase=phase_name(game),
             timestep=game.timestep,
             location=sight.location,
-            visible_players=sight.visible,
+            visible_players=[_visible(v.name, v.color, v.dead) for v in sight.visible],
             internal_monologue=_monologue(game, seat),
-            chat_history=list(self._chat),
+            chat_history=list(view.chat),
             game_status=game.win_reason if over else "running",
             tasks=tasks,
             legal_actions=legal_game_actions(game, legal),
             prompt=sight.prompt,
-            events=events,
+            events=_capped(events),
             error=error,
+            acting_seat=None,
+            seat_results=None,
+            messages=env.chat_messages(self.agent) if self.chat else None,
+            tools=(env.chat_tools(self.agent) if self.chat else None),
         )
+        return observation
 
     # ------------------------------------------------------------------ state
     def state(self) -> GameState:
@@ -409,26 +451,29 @@ class SeatSession:
         if game is None:
             return GameState()
         config = game.config
+        env = self.env
+        assert env is not None
         return GameState(
             episode_id=self.episode_id,
             step_count=self.step_count,
             seat=self.seat,
-            phase=_phase_name(game),
+            phase=phase_name(game),
             timestep=game.timestep,
             max_timesteps=config.max_timesteps,
             discussion_round=game.discussion_round if game.phase is Phase.MEETING else None,
             num_players=config.num_players,
             num_impostors=config.num_impostors,
-            living_players=self._public_living,
+            living_players=env.known_living(self.agent),
             emergency_meetings_left=max(0, config.max_num_buttons - game.button_uses),
             game_over=game.is_over,
             game_status=game.win_reason if game.is_over else "running",
+            seats=list(self.held) if self.multi else None,
         )
 
     def observation(self) -> GameObservation:
         """The current observation again (no events, no reward)."""
         self._require_game()
-        return self._observe(0.0, [], None)
+        return self._observe(None, fresh=False)
 
     def close(self) -> None:
         if self.env is not None:
@@ -441,6 +486,24 @@ class SeatSession:
         if env is None or env.game is None:
             raise SessionError("no game in this session yet: send reset first")
         return env, env.game
+
+
+def _seats_of(game: Game, seats: list[int] | str) -> tuple[int, ...]:
+    """The held seats a reset's ``seats`` names, in seat order for groups."""
+    if isinstance(seats, list):
+        return tuple(seats)
+    if seats == "all":
+        return tuple(range(len(game.players)))
+    wanted = seats == "impostors"
+    return tuple(p.seat for p in game.players if p.is_impostor == wanted)
+
+
+def _capped(events: list[str]) -> list[str]:
+    if len(events) > MAX_EVENTS:
+        return [f"({len(events) - MAX_EVENTS + 1} earlier events not shown)"] + events[
+            -(MAX_EVENTS - 1) :
+        ]
+    return events
 
 
 def check_servable(names: tuple[str, ...]) -> None:
@@ -475,31 +538,6 @@ def _visible(name: str, color: str, dead: bool) -> VisiblePlayer:
 @lru_cache(maxsize=4096)
 def _task_status(task: str, room: str, kind: str, completed: bool, progress: float) -> TaskStatus:
     return TaskStatus(task=task, room=room, kind=kind, completed=completed, progress=progress)  # type: ignore[arg-type]
-
-
-def _phase_name(game: Game) -> PhaseName:
-    if game.is_over:
-        return "game_over"
-    if game.phase is Phase.TASK:
-        return "task"
-    return "voting" if game.is_voting else "discussion"
-
-
-def _in_meeting(phase: PhaseName) -> bool:
-    return phase == "discussion" or phase == "voting"
-
-
-def _phase_change_text(after: PhaseName, game: Game, *, before: PhaseName) -> str:
-    t = game.timestep
-    if after == "discussion":
-        return f"Timestep {t}: a meeting was called; everyone gathers in the Cafeteria to discuss."
-    if after == "voting" and not _in_meeting(before):  # a game without discussion rounds
-        return f"Timestep {t}: a meeting was called; everyone gathers in the Cafeteria to vote."
-    if after == "voting":
-        return f"Timestep {t}: the discussion is over; vote to eject a player."
-    if after == "task":
-        return f"Timestep {t}: the meeting is over; back to the task phase."
-    return f"Game over: {game.win_reason}"
 
 
 def _monologue(game: Game, seat: int) -> str:

@@ -14,6 +14,7 @@ import websockets.asyncio.client
 from websockets.exceptions import ConnectionClosed
 
 from openenv_facade.models import (
+    AssistantMessage,
     ErrorData,
     GameAction,
     GameObservation,
@@ -39,11 +40,17 @@ def test_health_metadata_schema_and_docs(server: RunningServer) -> None:
         assert schema["observation"] == GameObservation.model_json_schema()
         assert schema["state"] == GameState.model_json_schema()
         assert schema["action"]["additionalProperties"] is False
+        assert schema["chat_action"] == AssistantMessage.model_json_schema()
+        observation_fields = schema["observation"]["properties"]
+        assert {"acting_seat", "seat_results", "messages", "tools"} <= set(observation_fields)
         openapi = client.get("/openapi.json").json()
         assert isinstance(openapi["info"]["version"], str)
         assert {"/reset", "/step", "/state", "/health", "/schema", "/metadata", "/mcp"} <= set(
             openapi["paths"]
         )
+        components = openapi["components"]["schemas"]
+        assert {"seats", "obs_mode"} <= set(components["HttpResetRequest"]["properties"])
+        assert "AssistantMessage" in components  # /step takes a tool call too
         docs = client.get("/docs")
         assert docs.status_code == 200 and "swagger" in docs.text.lower()
 

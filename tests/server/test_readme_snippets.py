@@ -21,7 +21,15 @@ def python_blocks_using(marker: str) -> list[str]:
 
 
 @pytest.mark.parametrize(
-    "marker", ["AmongUsEnv(", 'rpc("openenv/session/create"', "MCPToolClient(base_url"]
+    "marker",
+    [
+        'env.step({"type": "move", "target": "Admin"})',
+        'rpc("openenv/session/create"',
+        "MCPToolClient(base_url",
+        'env.reset(seed=7, seats="all")',
+        'obs_mode="chat")',
+        "open_seats=[1]",
+    ],
 )
 def test_the_readme_snippet_runs(server: RunningServer, marker: str) -> None:
     [snippet] = python_blocks_using(marker)

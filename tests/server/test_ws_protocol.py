@@ -9,11 +9,20 @@ from typing import Any
 import pytest
 from websockets.exceptions import ConnectionClosed
 
-from openenv_facade.models import ACTION_TYPES, ErrorData, GameObservation, GameState
+from openenv_facade.models import (
+    ACTION_TYPES,
+    OPTIONAL_FIELDS,
+    ErrorData,
+    GameObservation,
+    GameState,
+)
 from tests.server.conftest import RANDOM_POLICIES, RunningServer
 from tests.server.helpers import RawSession, play_out
 
-OBSERVATION_FIELDS = set(GameObservation.model_fields) - {"reward", "done", "metadata"}
+# The multi-seat and chat fields travel only when a reset asks for them.
+OBSERVATION_FIELDS = (
+    set(GameObservation.model_fields) - {"reward", "done", "metadata"} - set(OPTIONAL_FIELDS)
+)
 
 
 def observation(reply: dict[str, Any]) -> dict[str, Any]:

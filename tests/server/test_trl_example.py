@@ -1,0 +1,91 @@
+"""``examples/trl_grpo.py``: its environment class, in TRL's ``environment_factory`` shape, plays
+whole games on a live server when driven by a scripted "model" (TRL itself is not needed)."""
+
+from __future__ import annotations
+
+import importlib.util
+import inspect
+import random
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+
+from amongus_marl.chat import TOOL_NAMES
+from tests.server.conftest import RANDOM_POLICIES, RunningServer
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "trl_grpo.py"
+
+
+def load_example() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("trl_grpo_example", EXAMPLE)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def scripted_model(seat: Any, rng: random.Random) -> tuple[str, dict[str, str]]:
+    """A stand-in for the LLM: a random legal tool call, read off the latest observation."""
+    function = rng.choice(seat.observation.tools)["function"]
+    arguments = {
+        key: rng.choice(schema["enum"]) if "enum" in schema else "I was doing my tasks."
+        for key, schema in function["parameters"]["properties"].items()
+    }
+    return function["name"], arguments
+
+
+def test_the_public_methods_are_the_seats_tools_with_docstrings() -> None:
+    example = load_example()
+    public = {
+        name
+        for name, member in inspect.getmembers(example.AmongUsSeat, inspect.isfunction)
+        if not name.startswith("_")
+    }
+    assert public == {"reset", *TOOL_NAMES}
+    for name in TOOL_NAMES:
+        method = getattr(example.AmongUsSeat, name)
+        assert method.__doc__ and method.__doc__.strip()
+        for parameter in list(inspect.signature(method).parameters)[1:]:
+            assert f"{parameter}:" in method.__doc__  # TRL reads argument descriptions there
+
+
+@pytest.mark.parametrize("role", ["crewmate", "impostor"])
+def test_whole_games_through_the_environment_class(server: RunningServer, role: str) -> None:
+    example = load_example()
+    rng = random.Random(role)
+    seats = []
+    for seed in range(3):
+        seat = example.AmongUsSeat(server.base_url)
+        first = seat.reset(
+            seed=seed, role=role, policies=RANDOM_POLICIES, prompt=[{"role": "user"}]
+        )
+        assert isinstance(first, str) and "Available actions" in first
+        calls = 0
+        while not seat.done:
+            before = seat._client.state().step_count
+            name, arguments = scripted_model(seat, rng)
+            answer = getattr(seat, name)(**arguments)
+            assert isinstance(answer, str) and not answer.startswith("Not possible")
+            assert seat._client.state().step_count == before + 1  # the call reached the game
+            calls += 1
+        assert calls > 0 and seat.reward in (-1.0, 1.0)
+        assert seat.observation.role == role
+        assert getattr(seat, name)(**arguments) == example.GAME_OVER
+        seats.append(seat)
+    rewards = example.game_reward(environments=seats, completions=[None] * len(seats))
+    assert rewards == [seat.reward for seat in seats]
+    for seat in seats:
+        seat._close()
+
+
+def test_a_refused_call_changes_nothing(server: RunningServer) -> None:
+    example = load_example()
+    seat = example.AmongUsSeat(server.base_url)
+    seat.reset(seed=4, seat=0, policies=RANDOM_POLICIES)
+    state = seat._client.state()
+    answer = seat.move(room="Nowhere")
+    assert answer.startswith("Not possible") and "Nowhere" in answer
+    assert seat._client.state() == state and seat.reward == 0.0 and not seat.done
+    seat._close()
