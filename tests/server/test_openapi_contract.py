@@ -26,11 +26,16 @@ EXAMPLES = 25
 #: - a request that fits the schema may still be one the game cannot serve (seat 9 of a
 #:   seven-player game, a config whose numbers do not add up, an unknown session): the declared
 #:   400, 404 or 409, not a breach of the contract;
+#: - a request that breaks the schema may be refused for its size first (413, declared), which
+#:   is as much a refusal as a 422 (an assistant message's text may be longer than a frame);
 #: - JSON-RPC answers a request that is no valid request with an error object in a 200 reply
 #:   (the test checks it is one).
 CONFIG = schemathesis.config.SchemathesisConfig.from_dict(
     {
-        "checks": {"positive_data_acceptance": {"expected-statuses": ["2xx", 400, 404, 409]}},
+        "checks": {
+            "positive_data_acceptance": {"expected-statuses": ["2xx", 400, 404, 409]},
+            "negative_data_rejection": {"expected-statuses": [400, 404, 409, 413, 422]},
+        },
         "operations": [
             {
                 "include-path": "/mcp",
