@@ -3,6 +3,8 @@
 ``amongus play``      play games between policies and summarise them (wins, win conditions,
                       game length, kills, ejections, task completion, Elo ratings, a PNG chart).
 ``amongus ratings``   Deception and Detection Elo (and the chart) from logs ``play`` wrote.
+``amongus train``     self-play training with Ray RLlib (``amongus_marl.training``, a leaf
+                      package: its Ray and torch imports happen when the command runs).
 
 Subcommands are registered from ``_SUBCOMMANDS``: each entry names a function
 ``"module:function"`` that receives argparse's subparsers object, adds its parser and sets
@@ -31,6 +33,7 @@ _SUBCOMMANDS: list[str] = [
     "amongus_marl.cli:add_play_command",
     "amongus_marl.cli:add_ratings_command",
     "openenv_facade.cli:add_serve_command",
+    "amongus_marl.training.cli:add_train_command",
 ]
 GAME_LOG_FILE: Final[str] = "games.jsonl"
 SUMMARY_FILE: Final[str] = "summary.json"
@@ -86,10 +89,15 @@ def add_play_command(subparsers: Any) -> None:
         help="preset name or a JSON config file (default seven_member)",
     )
     play.add_argument(
-        "--impostor", default="random", help="policy of the impostor seats (default random)"
+        "--impostor",
+        default="random",
+        help="policy of the impostor seats: random, heuristic, llm or checkpoint:PATH (a run of "
+        "`amongus train`) (default random)",
     )
     play.add_argument(
-        "--crewmate", default="random", help="policy of the crewmate seats (default random)"
+        "--crewmate",
+        default="random",
+        help="policy of the crewmate seats, as --impostor (default random)",
     )
     play.add_argument(
         "--seat",
@@ -225,7 +233,7 @@ def run_play(args: argparse.Namespace) -> int:
     from amongagents.replay import write_jsonl
     from amongus_marl.evaluation.runner import GameResult, Lineup, default_workers, iter_games
     from amongus_marl.evaluation.stats import format_summary, summarize
-    from amongus_marl.policies.base import registered_policies
+    from amongus_marl.policies.base import is_known_policy, make_policy, registered_policies
 
     if args.games < 1:
         raise SystemExit("amongus play: --games must be at least 1")
@@ -236,12 +244,22 @@ def run_play(args: argparse.Namespace) -> int:
     _check_outputs("amongus play", args)
     config = load_config(args.config)
     seats = _parse_seats(args.seat, config.num_players)
-    known = set(registered_policies())
-    for name in {args.impostor, args.crewmate, *seats.values()}:
-        if name not in known:
+    for name in sorted({args.impostor, args.crewmate, *seats.values()}):
+        if not is_known_policy(name):
             raise SystemExit(
-                f"amongus play: unknown policy {name!r}; policies: {', '.join(sorted(known))}"
+                f"amongus play: unknown policy {name!r}; policies: "
+                f"{', '.join(registered_policies())}, checkpoint:PATH"
             )
+        if ":" in name:  # checkpoint:PATH: load it once here, so a bad path stops the run now
+            try:
+                trained_for = getattr(make_policy(name), "num_players", config.num_players)
+            except (ValueError, ImportError) as error:
+                raise SystemExit(f"amongus play: {error}") from error
+            if trained_for != config.num_players:
+                raise SystemExit(
+                    f"amongus play: {name} plays {trained_for}-player games; --config "
+                    f"{args.config} has {config.num_players} players"
+                )
     lineup = Lineup(args.impostor, args.crewmate, seats)
     policy_kwargs = _policy_kwargs(args, seats)
     workers = args.workers or default_workers()

@@ -92,7 +92,9 @@ class LearnedPolicy:
     obs_mode: str | None = None  # it folds its own vector observation from the AgentView
 
     def __post_init__(self) -> None:
-        missing = [role for role in ROLES if role not in self.networks and role not in self.stand_ins]
+        missing = [
+            role for role in ROLES if role not in self.networks and role not in self.stand_ins
+        ]
         if missing:
             raise ValueError(f"no network or stand-in for role(s) {missing}")
         self._rng = np.random.default_rng()
@@ -185,8 +187,37 @@ def write_spec(
     return path
 
 
+#: Loaded networks by (policy.json path, its modification time): a server builds a policy per
+#: session, and the networks are read-only at play time, so sessions share them.
+_LOADED: dict[tuple[str, int], tuple[NetworkSpec, int, dict[str, Any], dict[str, str]]] = {}
+
+
 def load_checkpoint_policy(path: str, greedy: bool = False, **_: Any) -> LearnedPolicy:
     """The ``checkpoint:PATH`` factory: ``PATH`` is a checkpoint folder or its ``policy.json``."""
+    spec_path = Path(path)
+    if spec_path.is_dir():
+        spec_path = spec_path / SPEC_FILE
+    try:
+        key = (str(spec_path.resolve()), spec_path.stat().st_mtime_ns)
+    except OSError:
+        key = None
+    loaded = _LOADED.get(key) if key is not None else None
+    if loaded is None:
+        loaded = _load(path)
+        if key is not None:
+            _LOADED[key] = loaded
+    spec, num_players, networks, stand_in_names = loaded
+    return LearnedPolicy(
+        networks,
+        spec,
+        num_players,
+        name=f"checkpoint:{path}",
+        stand_ins={role: make_policy(name) for role, name in stand_in_names.items()},
+        greedy=greedy,
+    )
+
+
+def _load(path: str) -> tuple[NetworkSpec, int, dict[str, Any], dict[str, str]]:
     import torch
 
     spec_path = Path(path)
@@ -202,7 +233,8 @@ def load_checkpoint_policy(path: str, greedy: bool = False, **_: Any) -> Learned
         raise ValueError(f"checkpoint:{path}: {spec_path} is not a {SPEC_FORMAT} file")
     if document.get("version") != SPEC_VERSION:
         raise ValueError(
-            f"checkpoint:{path}: version {document.get('version')!r}, this code reads {SPEC_VERSION}"
+            f"checkpoint:{path}: version {document.get('version')!r}, "
+            f"this code reads {SPEC_VERSION}"
         )
     try:
         spec = NetworkSpec(
@@ -213,8 +245,8 @@ def load_checkpoint_policy(path: str, greedy: bool = False, **_: Any) -> Learned
         )
         num_players = int(document["num_players"])
         roles: Mapping[str, Mapping[str, str]] = document["roles"]
-        networks: dict[str, torch.nn.Module] = {}
-        stand_ins: dict[str, Policy] = {}
+        networks: dict[str, Any] = {}
+        stand_ins: dict[str, str] = {}
         for role in ROLES:
             entry = roles[role]
             if "weights" in entry:
@@ -224,17 +256,11 @@ def load_checkpoint_policy(path: str, greedy: bool = False, **_: Any) -> Learned
                 network.eval()
                 networks[role] = network
             else:
-                stand_ins[role] = make_policy(entry["stand_in"])
-    except (KeyError, TypeError, ValueError, OSError, RuntimeError) as error:
+                stand_ins[role] = str(entry["stand_in"])
+                make_policy(stand_ins[role])  # a stand-in this install cannot build is damage too
+    except (KeyError, TypeError, ValueError, OSError, RuntimeError, AttributeError) as error:
         raise ValueError(f"checkpoint:{path}: damaged checkpoint: {error}") from None
-    return LearnedPolicy(
-        networks,
-        spec,
-        num_players,
-        name=f"checkpoint:{path}",
-        stand_ins=stand_ins,
-        greedy=greedy,
-    )
+    return spec, num_players, networks, stand_ins
 
 
 def state_dict_arrays(network: torch.nn.Module) -> dict[str, np.ndarray]:

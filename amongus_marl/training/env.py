@@ -58,25 +58,29 @@ class RoleNamedEnv(MultiAgentEnv):
             rewards=RewardConfig.from_any(env_config.get("rewards")),
         )
         n = config.num_players
-        self.spec = NetworkSpec(
+        self.network_spec = NetworkSpec(
             vector_size(n), self.env.catalogue.size, tuple(env_config.get("hidden", (256, 256)))
         )
         self.assigner = SeatAssigner(
-            env_config["modes"], self.spec, n, float(env_config.get("learner_share", 0.5))
+            env_config["modes"], self.network_spec, n, float(env_config.get("learner_share", 0.5))
         )
         # RLlib gives each sub-environment a worker and vector index: fold them into the seed.
         worker = getattr(env_config, "worker_index", 0)
         vector = getattr(env_config, "vector_index", 0)
-        self._rng = random.Random(int(env_config.get("seed", 0)) * 1_000_003 + worker * 1009 + vector)
-        self.possible_agents = agent_ids(config)
+        self._rng = random.Random(
+            int(env_config.get("seed", 0)) * 1_000_003 + worker * 1009 + vector
+        )
+        self.possible_agents = list[Any](agent_ids(config))
         self.agents = []
         observation = spaces.Dict(
             {
-                "observation": spaces.Box(0.0, 1.0, (self.spec.observation_size,), np.float32),
-                "action_mask": spaces.Box(0.0, 1.0, (self.spec.action_count,), np.float32),
+                "observation": spaces.Box(
+                    0.0, 1.0, (self.network_spec.observation_size,), np.float32
+                ),
+                "action_mask": spaces.Box(0.0, 1.0, (self.network_spec.action_count,), np.float32),
             }
         )
-        action = spaces.Discrete(self.spec.action_count)
+        action: spaces.Discrete = spaces.Discrete(self.network_spec.action_count)
         self.observation_spaces = {a: observation for a in self.possible_agents}
         self.action_spaces = {a: action for a in self.possible_agents}
         self._seat_agent: list[str] = []
@@ -98,7 +102,7 @@ class RoleNamedEnv(MultiAgentEnv):
     # ------------------------------------------------------------------ episode
     def reset(
         self, *, seed: int | None = None, options: dict[str, Any] | None = None
-    ) -> tuple[dict[str, Any], dict[str, Any]]:
+    ) -> tuple[dict[Any, Any], dict[Any, Any]]:
         if seed is not None:
             self._rng.seed(seed)
         while True:
@@ -114,7 +118,7 @@ class RoleNamedEnv(MultiAgentEnv):
                 counts[role] += 1
             self._controllers = self.assigner.assign(impostor_seats, self._rng)
             self._policies = self.assigner.policies(self._controllers)
-            for name, policy in sorted(self._policies.items()):
+            for _, policy in sorted(self._policies.items()):
                 policy.reset(self._rng.getrandbits(63))
             self._started = set()
             self._pending = {}
@@ -128,9 +132,9 @@ class RoleNamedEnv(MultiAgentEnv):
                 return {agent: self._observation()}, {}
             self._pending = {}
 
-    def step(
-        self, action_dict: Mapping[str, Any]
-    ) -> tuple[dict[str, Any], dict[str, float], dict[str, bool], dict[str, bool], dict[str, Any]]:
+    def step(  # type: ignore[override]  # gymnasium's single-agent signature does not apply
+        self, action_dict: dict[Any, Any]
+    ) -> tuple[dict[Any, Any], dict[Any, Any], dict[Any, Any], dict[Any, Any], dict[Any, Any]]:
         game = self.env.game
         assert game is not None
         acting = self._seat_agent[game.current_seat]
@@ -139,7 +143,7 @@ class RoleNamedEnv(MultiAgentEnv):
         self.env.step(int(action_dict[acting]))
         self._collect_rewards()
         self._play_others()
-        rewards = {acting: 0.0}
+        rewards: dict[Any, Any] = {acting: 0.0}
         if game.is_over:
             for agent in self._started:
                 rewards.setdefault(agent, 0.0)
@@ -149,7 +153,7 @@ class RoleNamedEnv(MultiAgentEnv):
         self._pending = {}
         if game.is_over:
             self._record_outcome()
-            terminated = {agent: True for agent in self._started}
+            terminated: dict[Any, Any] = {agent: True for agent in self._started}
             terminated["__all__"] = True
             return {}, rewards, terminated, {"__all__": False}, {}
         following = self._seat_agent[game.current_seat]

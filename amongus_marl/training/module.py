@@ -21,14 +21,16 @@ from amongus_marl.policies.checkpoint import NetworkSpec, build_network, build_p
 ILLEGAL_LOGIT: Final[float] = -1e9
 
 
-class MaskedPolicyModule(TorchRLModule, ValueFunctionAPI):  # type: ignore[misc]
+class MaskedPolicyModule(TorchRLModule, ValueFunctionAPI):
     """``model_config``: ``{"hidden": [256, 256], "activation": "tanh"}``."""
 
     def setup(self) -> None:
-        config = self.model_config or {}
+        config: dict[str, Any] = dict(self.model_config or {})  # type: ignore[arg-type]
+        observation: Any = self.observation_space
+        action: Any = self.action_space
         self.network_spec = NetworkSpec(
-            observation_size=int(self.observation_space["observation"].shape[0]),
-            action_count=int(self.action_space.n),
+            observation_size=int(observation["observation"].shape[0]),
+            action_count=int(action.n),
             hidden=tuple(config.get("hidden", (256, 256))),
             activation=str(config.get("activation", "tanh")),
         )
@@ -48,4 +50,5 @@ class MaskedPolicyModule(TorchRLModule, ValueFunctionAPI):  # type: ignore[misc]
         return {Columns.ACTION_DIST_INPUTS: self._masked_logits(batch)}
 
     def compute_values(self, batch: dict[str, Any], embeddings: Any = None) -> torch.Tensor:
-        return self.value_network(batch[Columns.OBS]["observation"]).squeeze(-1)
+        values: torch.Tensor = self.value_network(batch[Columns.OBS]["observation"])
+        return values.squeeze(-1)

@@ -22,7 +22,9 @@ class TrainSettings:
     """A training run. ``impostor``/``crewmate``: ``self``, ``pool`` or a fixed policy name
     (``heuristic``, ``random``, ``checkpoint:PATH``), which then plays that role's seats and is
     not trained. Budgets: the run stops at the first of ``minutes``, ``env_steps`` and
-    ``iterations`` that is set."""
+    ``iterations`` that is set; ``cpu_minutes`` counts this process's CPU time (which in local mode
+    is the sampling and the learning: on a shared machine, a budget that contention cannot
+    shrink)."""
 
     config: str | Mapping[str, Any] | GameConfig = "five_member"
     impostor: str = "pool"
@@ -30,6 +32,7 @@ class TrainSettings:
     rewards: RewardConfig = field(default_factory=RewardConfig)
     hidden: tuple[int, ...] = (256, 256)
     minutes: float | None = None
+    cpu_minutes: float | None = None
     env_steps: int | None = None
     iterations: int | None = None
     seed: int = 0
@@ -71,9 +74,10 @@ class TrainSettings:
             raise ValueError("nothing to learn: set impostor or crewmate to 'self' or 'pool'")
         if not any(w > 0 for w in self.hidden) or any(w < 1 for w in self.hidden):
             raise ValueError(f"hidden layer widths must be positive, got {list(self.hidden)}")
-        if self.minutes is None and self.env_steps is None and self.iterations is None:
-            raise ValueError("give a budget: minutes, env_steps or iterations")
-        for name in ("minutes", "env_steps", "iterations"):
+        budgets = ("minutes", "cpu_minutes", "env_steps", "iterations")
+        if all(getattr(self, name) is None for name in budgets):
+            raise ValueError("give a budget: minutes, cpu_minutes, env_steps or iterations")
+        for name in budgets:
             value = getattr(self, name)
             if value is not None and value <= 0:
                 raise ValueError(f"{name} must be positive, got {value}")

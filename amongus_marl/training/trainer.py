@@ -25,6 +25,7 @@ from typing import Any, Final
 
 import torch
 
+from amongus_marl.catalogue import ActionCatalogue
 from amongus_marl.evaluation.runner import Lineup, run_games
 from amongus_marl.evaluation.stats import wilson_interval
 from amongus_marl.observations import vector_size
@@ -36,7 +37,6 @@ from amongus_marl.policies.checkpoint import (
     state_dict_arrays,
     write_spec,
 )
-from amongus_marl.catalogue import ActionCatalogue
 from amongus_marl.training.env import RoleNamedEnv, role_of
 from amongus_marl.training.progress import CURVE_FILE, MetricsLog, draw_curve
 from amongus_marl.training.roles import Snapshot
@@ -60,6 +60,7 @@ class TrainResult:
     iterations: int
     env_steps: int
     seconds: float
+    cpu_seconds: float
     startup_seconds: float
     evaluations: list[dict[str, Any]] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
@@ -193,9 +194,10 @@ def _run(
     snapshots: list[Snapshot] = []
     env_steps, iteration = 0, 0
     loop_started = time.perf_counter()
+    cpu_started = time.process_time()
     bar = _progress_bar(settings)
     try:
-        while not _budget_spent(settings, iteration, env_steps, loop_started):
+        while not _budget_spent(settings, iteration, env_steps, loop_started, cpu_started):
             tick = time.perf_counter()
             result = algorithm.train()
             timings["sample_and_learn"] += time.perf_counter() - tick
@@ -210,17 +212,18 @@ def _run(
                 "iteration": iteration,
                 "env_steps": env_steps,
                 "seconds": round(elapsed, 2),
+                "cpu_seconds": round(time.process_time() - cpu_started, 2),
                 "steps_per_second": round(env_steps / elapsed, 1) if elapsed else 0.0,
             }
             for role, wins in recent.items():
                 row[f"train_win_rate_{role}"] = round(sum(wins) / len(wins), 4) if wins else None
             row.update(_learner_stats(result))
             tick = time.perf_counter()
-            if settings.snapshot_every and iteration % settings.snapshot_every == 0:
-                if "pool" in (settings.impostor, settings.crewmate):
-                    snapshots.append(Snapshot(f"snapshot_{iteration}", _weights(algorithm, settings)))
-                    snapshots = snapshots[-settings.pool_size :]
-                    _push_snapshots(algorithm, snapshots)
+            pooled = "pool" in (settings.impostor, settings.crewmate)
+            if pooled and settings.snapshot_every and iteration % settings.snapshot_every == 0:
+                snapshots.append(Snapshot(f"snapshot_{iteration}", _weights(algorithm, settings)))
+                snapshots = snapshots[-settings.pool_size :]
+                _push_snapshots(algorithm, snapshots)
             timings["snapshots"] += time.perf_counter() - tick
             if settings.eval_every and iteration % settings.eval_every == 0:
                 tick = time.perf_counter()
@@ -242,6 +245,7 @@ def _run(
             if on_iteration is not None:
                 on_iteration(row)
         seconds = time.perf_counter() - loop_started
+        cpu_seconds = time.process_time() - cpu_started
         if not evaluations or evaluations[-1]["iteration"] != iteration:
             tick = time.perf_counter()
             evaluation = _evaluate(settings, algorithm, spec, iteration, env_steps)
@@ -264,6 +268,7 @@ def _run(
         iterations=iteration,
         env_steps=env_steps,
         seconds=seconds,
+        cpu_seconds=cpu_seconds,
         startup_seconds=startup,
         evaluations=evaluations,
         timings=timings,
@@ -275,6 +280,7 @@ def _run(
             "iterations": iteration,
             "env_steps": env_steps,
             "seconds": seconds,
+            "cpu_seconds": cpu_seconds,
             "steps_per_second": result.steps_per_second,
             "timings": timings,
             "peak_memory_mb_driver": peak,
@@ -283,10 +289,15 @@ def _run(
     return result
 
 
-def _budget_spent(settings: TrainSettings, iteration: int, env_steps: int, since: float) -> bool:
+def _budget_spent(
+    settings: TrainSettings, iteration: int, env_steps: int, since: float, cpu_since: float
+) -> bool:
     if settings.iterations is not None and iteration >= settings.iterations:
         return True
     if settings.env_steps is not None and env_steps >= settings.env_steps:
+        return True
+    cpu_minutes = settings.cpu_minutes
+    if cpu_minutes is not None and time.process_time() - cpu_since >= cpu_minutes * 60:
         return True
     minutes = settings.minutes
     return minutes is not None and time.perf_counter() - since >= minutes * 60
@@ -350,7 +361,8 @@ def _weights(algorithm: Any, settings: TrainSettings) -> dict[str, dict[str, Any
 
 def _learned_policy(settings: TrainSettings, algorithm: Any, spec: NetworkSpec) -> LearnedPolicy:
     stand_ins = {
-        role: getattr(settings, role) for role in ("impostor", "crewmate")
+        role: getattr(settings, role)
+        for role in ("impostor", "crewmate")
         if role not in settings.learned_roles
     }
     return policy_from_weights(
@@ -371,8 +383,10 @@ def evaluate_cells(
     for cell, role, opponent in EVAL_CELLS:
         if role not in settings.learned_roles:
             continue
-        lineup = Lineup(impostor=policy, crewmate=opponent) if role == "impostor" else Lineup(
-            impostor=opponent, crewmate=policy
+        lineup = (
+            Lineup(impostor=policy, crewmate=opponent)
+            if role == "impostor"
+            else Lineup(impostor=opponent, crewmate=policy)
         )
         results = run_games(settings.game_config, lineup, games, seed=settings.eval_seed)
         wins = sum(1 for r in results if r.impostors_win == (role == "impostor"))
@@ -393,7 +407,9 @@ def _baselines(settings: TrainSettings) -> dict[str, float]:
             impostor="heuristic" if role == "impostor" else opponent,
             crewmate=opponent if role == "impostor" else "heuristic",
         )
-        results = run_games(settings.game_config, lineup, settings.eval_games, seed=settings.eval_seed)
+        results = run_games(
+            settings.game_config, lineup, settings.eval_games, seed=settings.eval_seed
+        )
         wins = sum(1 for r in results if r.impostors_win == (role == "impostor"))
         baselines[cell] = wins / settings.eval_games
     return baselines
@@ -487,7 +503,9 @@ def _postfix(row: Mapping[str, Any]) -> dict[str, str]:
             postfix[f"{role[:3]} win"] = f"{rate:.0%}"
     for key, value in row.items():
         if key.startswith("eval ") and not key.endswith(("low", "high")):
-            short = key[5:].replace(" vs ", ">").replace("heuristic", "heur").replace(" impostor", "")
+            short = (
+                key[5:].replace(" vs ", ">").replace("heuristic", "heur").replace(" impostor", "")
+            )
             postfix[short.replace(" crew", "")] = f"{value:.0%}"
     return postfix
 
