@@ -204,6 +204,30 @@ def panel(checkpoint: Path, games: int, seed: int, workers: int) -> dict[str, An
     }
 
 
+def inference_cost(checkpoint: Path, games: int = 100) -> dict[str, Any]:
+    """Seconds per action of the checkpoint policy on every seat, and of the heuristic (the
+    reference, measured in the same run), in one process."""
+    learned = load_checkpoint_policy(str(checkpoint))
+    learned.name = "learned"
+    costs: dict[str, Any] = {}
+    for name, policy in (("learned", learned), ("heuristic", make_policy("heuristic"))):
+        start = time.perf_counter()
+        results = run_games("five_member", Lineup(policy, policy), games, seed=99, workers=1)
+        seconds = time.perf_counter() - start
+        actions = sum(r.actions for r in results)
+        costs[name] = {"actions": actions, "microseconds_per_action": 1e6 * seconds / actions}
+    costs["ratio_learned_to_heuristic"] = (
+        costs["learned"]["microseconds_per_action"] / costs["heuristic"]["microseconds_per_action"]
+    )
+    print(
+        f"\ninference: checkpoint policy {costs['learned']['microseconds_per_action']:.0f} us per "
+        f"action in whole games (heuristic {costs['heuristic']['microseconds_per_action']:.0f} us; "
+        f"ratio {costs['ratio_learned_to_heuristic']:.2f})",
+        flush=True,
+    )
+    return costs
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
@@ -265,9 +289,11 @@ def main(argv: list[str] | None = None) -> int:
             "last_evaluation": result.evaluations[-1] if result.evaluations else None,
         }
         print("\ntraining:", json.dumps(report["training"], indent=2), flush=True)
-    start = time.perf_counter()
-    report["panel"] = panel(checkpoint, args.games, args.eval_seed, args.workers)
-    report["panel_seconds"] = time.perf_counter() - start
+    report["inference"] = inference_cost(checkpoint)
+    if args.games > 0:
+        start = time.perf_counter()
+        report["panel"] = panel(checkpoint, args.games, args.eval_seed, args.workers)
+        report["panel_seconds"] = time.perf_counter() - start
     report["checkpoint"] = str(checkpoint)
     if args.json is not None:
         args.json.parent.mkdir(parents=True, exist_ok=True)

@@ -91,7 +91,6 @@ def add_train_command(subparsers: Any) -> None:
     ppo.add_argument("--entropy", type=float, default=0.01)
     ppo.add_argument("--gamma", type=float, default=0.995)
     pool = train.add_argument_group("pool")
-    pool.add_argument("--learner-share", type=float, default=0.5)
     pool.add_argument("--snapshot-every", type=int, default=5, help="iterations (0: never)")
     pool.add_argument("--pool-size", type=int, default=6)
     report = train.add_argument_group("evaluation and checkpoints")
@@ -130,7 +129,6 @@ def run_train(args: argparse.Namespace) -> int:
             learning_rate=args.lr,
             entropy_coeff=args.entropy,
             gamma=args.gamma,
-            learner_share=args.learner_share,
             snapshot_every=args.snapshot_every,
             pool_size=args.pool_size,
             eval_every=args.eval_every,

@@ -3,10 +3,12 @@
 Per role the settings say ``self``, ``pool`` or a fixed policy. Each episode, after the game has
 drawn the roles, every seat gets a controller: ``LEARNER`` (the seat is an RLlib agent, named by
 role: ``impostor_0``, ``crewmate_0``..) or a ``Policy`` played inside the environment. With
-``pool``, each seat of the role is the learner with probability ``learner_share``, else one member
-drawn from the role's pool: the heuristic, random, and the learner's own recent snapshots. A
-learned crewmate thus plays beside teammates that do not know any code its copies may invent,
-and a learned impostor meets crews of every kind. At least one seat per episode is a learner.
+``pool``, one pooled role is in focus each episode: all its impostor seats, or one to all of its
+crewmate seats, learn; the other seats of pooled roles are played by a member drawn from the
+pool: the heuristic, random, or one of the learner's own recent snapshots. A learned crewmate
+thus plays beside teammates that know no code its copies may invent, and a learned impostor
+meets whole crews of every kind (as the evaluation panel plays them). Every episode has a
+learner seat.
 
 Nothing here imports Ray; snapshots need torch only when a snapshot policy is built.
 """
@@ -25,6 +27,8 @@ from amongus_marl.policies.checkpoint import NetworkSpec, policy_from_weights
 from amongus_marl.training.settings import DEFAULT_POOL, LEARNING_MODES
 
 LEARNER: Final[str] = "learner"
+#: How often each kind of pool member is drawn (snapshots share theirs evenly).
+MEMBER_SHARES: Final[dict[str, float]] = {"heuristic": 0.4, "random": 0.2, "snapshots": 0.4}
 
 
 @dataclass(frozen=True)
@@ -43,12 +47,10 @@ class SeatAssigner:
         modes: Mapping[str, str],
         spec: NetworkSpec,
         num_players: int,
-        learner_share: float = 0.5,
     ) -> None:
         self.modes = dict(modes)
         self.spec = spec
         self.num_players = num_players
-        self.learner_share = learner_share
         self._fixed: dict[str, Policy] = {}
         self._snapshots: list[Snapshot] = []
         self._snapshot_policies: dict[str, Policy] = {}
@@ -75,34 +77,41 @@ class SeatAssigner:
 
     def assign(self, impostor_seats: Sequence[bool], rng: random.Random) -> list[str]:
         """Per seat, ``LEARNER`` or the name of the policy that plays it this episode."""
-        controllers: list[str] = []
-        for is_impostor in impostor_seats:
-            role = "impostor" if is_impostor else "crewmate"
-            mode = self.modes[role]
-            if mode == "self":
-                controllers.append(LEARNER)
-            elif mode == "pool":
-                controllers.append(LEARNER)  # decided per role below
-            else:
-                controllers.append(mode)
-        for role, is_impostor in (("impostor", True), ("crewmate", False)):
-            if self.modes[role] != "pool":
-                continue
-            members = self.pool_members(role)
-            # One opponent kind per role and episode: a crew is all heuristic, or all one
-            # snapshot, around the learned seats, as the evaluation panel plays them.
-            member = members[rng.randrange(len(members))]
-            for seat, seat_is_impostor in enumerate(impostor_seats):
-                if seat_is_impostor == is_impostor and rng.random() >= self.learner_share:
+        roles = ["impostor" if is_impostor else "crewmate" for is_impostor in impostor_seats]
+        controllers = [
+            LEARNER if self.modes[role] in LEARNING_MODES else self.modes[role] for role in roles
+        ]
+        pooled = [role for role in ("impostor", "crewmate") if self.modes[role] == "pool"]
+        if not pooled:
+            return controllers
+        # The focus role learns this episode; a pooled role out of focus is played by one pool
+        # member. In focus, every impostor seat learns, or 1..all crewmate seats do (the others
+        # are one pool member: a learned crewmate also learns beside heuristic teammates).
+        focus = pooled[rng.randrange(len(pooled))]
+        for role in pooled:
+            seats = [seat for seat, r in enumerate(roles) if r == role]
+            member = self.draw_member(role, rng)
+            if role == focus:
+                learners = len(seats) if role == "impostor" else rng.randint(1, len(seats))
+                for seat in rng.sample(seats, len(seats) - learners):
                     controllers[seat] = member
-        if LEARNER not in controllers:
-            learnable = [
-                seat
-                for seat, seat_is_impostor in enumerate(impostor_seats)
-                if self.modes["impostor" if seat_is_impostor else "crewmate"] in LEARNING_MODES
-            ]
-            controllers[learnable[rng.randrange(len(learnable))]] = LEARNER
+            else:
+                for seat in seats:
+                    controllers[seat] = member
         return controllers
+
+    def draw_member(self, role: str, rng: random.Random) -> str:
+        """A pool member for ``role``: the heuristic 40%, random 20%, snapshots 40% (shared
+        evenly; with no snapshot yet, heuristic two thirds and random one third)."""
+        snapshots = [s.name for s in self._snapshots if role in s.weights]
+        draw = rng.random()
+        if not snapshots:
+            return "heuristic" if draw < 2 / 3 else "random"
+        if draw < MEMBER_SHARES["heuristic"]:
+            return "heuristic"
+        if draw < MEMBER_SHARES["heuristic"] + MEMBER_SHARES["random"]:
+            return "random"
+        return snapshots[rng.randrange(len(snapshots))]
 
     def policy(self, name: str) -> Policy:
         fixed = self._fixed.get(name)

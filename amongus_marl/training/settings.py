@@ -48,8 +48,6 @@ class TrainSettings:
     learning_rate: float = 3e-4
     entropy_coeff: float = 0.01
     gamma: float = 0.995
-    # Pool: a seat of a ``pool`` role is the learner with this probability, else a pool member.
-    learner_share: float = 0.5
     snapshot_every: int = 5  # iterations between snapshots added to the pool
     pool_size: int = 6  # snapshots kept (the oldest leave)
     # Evaluation on held-out seeds against heuristic and random opponents.
@@ -89,8 +87,6 @@ class TrainSettings:
             raise ValueError("minibatch_size cannot exceed train_batch_size")
         if self.num_env_runners < 0:
             raise ValueError("num_env_runners must be 0 (sample in the driver) or more")
-        if not 0.0 < self.learner_share <= 1.0:
-            raise ValueError(f"learner_share must be in (0, 1], got {self.learner_share}")
         for name in ("snapshot_every", "eval_every", "checkpoint_every", "eval_games"):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} must be 0 or more, got {getattr(self, name)}")

@@ -85,7 +85,6 @@ def build_algorithm_config(settings: TrainSettings) -> Any:
         "rewards": settings.rewards,
         "modes": {"impostor": settings.impostor, "crewmate": settings.crewmate},
         "hidden": settings.hidden,
-        "learner_share": settings.learner_share,
         "seed": settings.seed,
     }
     model_config = {"hidden": list(settings.hidden), "activation": "tanh"}

@@ -95,28 +95,43 @@ def test_fixed_opponents_are_played_inside_the_environment() -> None:
     assert env.pop_outcomes() == []
 
 
-def test_the_pool_mixes_learners_with_pool_members_and_always_keeps_one_learner() -> None:
+def test_the_pool_puts_one_role_in_focus_and_fills_the_rest_from_the_pool() -> None:
     from amongus_marl.policies.checkpoint import NetworkSpec
 
     assigner = SeatAssigner({"impostor": "pool", "crewmate": "pool"}, NetworkSpec(10, 5, (4,)), 5)
     rng = random.Random(0)
     seen: set[str] = set()
-    for _ in range(300):
+    learned_crew_sizes: set[int] = set()
+    for _ in range(400):
         impostor_seats = [False] * 5
         impostor_seats[rng.randrange(5)] = True
         controllers = assigner.assign(impostor_seats, rng)
-        assert LEARNER in controllers
         seen.update(controllers)
-        crew = {c for c, imp in zip(controllers, impostor_seats, strict=True) if not imp}
-        assert len(crew - {LEARNER}) <= 1, "one pool member kind per role and episode"
+        impostor = next(c for c, imp in zip(controllers, impostor_seats, strict=True) if imp)
+        crew = [c for c, imp in zip(controllers, impostor_seats, strict=True) if not imp]
+        assert LEARNER in controllers
+        assert len(set(crew) - {LEARNER}) <= 1, "one pool member kind per role and episode"
+        if impostor == LEARNER:  # impostor in focus: a whole crew from the pool
+            assert LEARNER not in crew
+        else:  # crew in focus: 1..4 learned crewmates, the impostor from the pool
+            learned_crew_sizes.add(crew.count(LEARNER))
     assert seen == {LEARNER, "heuristic", "random"}
+    assert learned_crew_sizes == {1, 2, 3, 4}
+
+
+def test_fixed_and_self_roles_are_not_pooled() -> None:
+    from amongus_marl.policies.checkpoint import NetworkSpec
+
+    assigner = SeatAssigner({"impostor": "random", "crewmate": "self"}, NetworkSpec(10, 5, (4,)), 5)
+    controllers = assigner.assign([True, False, False, False, False], random.Random(1))
+    assert controllers == ["random", LEARNER, LEARNER, LEARNER, LEARNER]
 
 
 def test_snapshots_join_the_pool_and_play_seats() -> None:
     from amongus_marl.policies.checkpoint import build_policy_network, state_dict_arrays
     from amongus_marl.training.roles import Snapshot
 
-    env = make_env(impostor="pool", crewmate="pool", learner_share=0.2)
+    env = make_env(impostor="pool", crewmate="pool")
     weights = {
         role: state_dict_arrays(build_policy_network(env.network_spec))
         for role in ("impostor", "crewmate")
