@@ -13,7 +13,6 @@ environments. ``num_env_runners`` > 0 and ``address`` take the same run to a Ray
 from __future__ import annotations
 
 import json
-import os
 import resource
 import sys
 import time
@@ -23,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
+import numpy as np
 import torch
 
 from amongus_marl.catalogue import ActionCatalogue
@@ -34,7 +34,6 @@ from amongus_marl.policies.checkpoint import (
     LearnedPolicy,
     NetworkSpec,
     policy_from_weights,
-    state_dict_arrays,
     write_spec,
 )
 from amongus_marl.training.env import RoleNamedEnv, role_of
@@ -142,7 +141,6 @@ def train(
     """
     started = time.perf_counter()
     torch.set_num_threads(1)
-    os.environ.setdefault("RAY_DEDUP_LOGS", "0")
     import ray
 
     output = settings.output
@@ -351,9 +349,14 @@ def _push_snapshots(algorithm: Any, snapshots: list[Snapshot]) -> None:
 
 def _weights(algorithm: Any, settings: TrainSettings) -> dict[str, dict[str, Any]]:
     """The learned roles' policy-network weights, as numpy arrays, from the learner."""
-    learner_module = algorithm.learner_group._learner.module  # the local learner (no remote)
+    weights = algorithm.learner_group.get_weights(module_ids=list(settings.learned_roles))
+    prefix = "policy_network."
     return {
-        role: state_dict_arrays(learner_module[role].policy_network)
+        role: {
+            name[len(prefix) :]: np.array(value, dtype=np.float32)
+            for name, value in weights[role].items()
+            if name.startswith(prefix)
+        }
         for role in settings.learned_roles
     }
 
