@@ -117,6 +117,8 @@ def draw_curve(
 def _steps_label(steps: float) -> str:
     if steps >= 1e6:
         return f"{steps / 1e6:.1f}M"
-    if steps >= 1e3:
+    if steps >= 1e4:
         return f"{steps / 1e3:.0f}k"
+    if steps >= 1e3:
+        return f"{steps / 1e3:.1f}k"
     return f"{steps:.0f}"
