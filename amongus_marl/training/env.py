@@ -31,8 +31,6 @@ from amongus_marl.policies.checkpoint import NetworkSpec
 from amongus_marl.rewards import RewardConfig
 from amongus_marl.training.roles import LEARNER, SeatAssigner, Snapshot
 
-ROLE_OF_PREFIX = {"impostor": "impostor", "crewmate": "crewmate"}
-
 
 def role_of(agent_id: str) -> str:
     """The policy of an agent id (``impostor_1`` -> ``impostor``)."""
