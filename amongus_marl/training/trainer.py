@@ -2,7 +2,8 @@
 periodic evaluation on held-out seeds, checkpoints that are policies, and progress reports.
 
 Where things go in ``settings.output``: ``settings.json``, ``metrics.jsonl``/``metrics.csv``,
-``learning_curve.png``, ``tensorboard/`` (RLlib's result dict per iteration), and
+``learning_curve.png``, ``tensorboard/`` (RLlib's result dict per iteration, under ``rllib/``,
+and the rows of ``metrics.csv``), and
 ``checkpoint/`` (the latest: ``policy.json`` + ``ROLE.pt`` for play, ``rllib/`` to resume).
 
 Speed on small machines: torch runs one thread (several threads thrash on two cores), and by
@@ -235,7 +236,7 @@ def _run(
             metrics.record("iteration", row)
             metrics.row(row)
             if writer is not None:
-                _write_tensorboard(writer, row, env_steps)
+                _write_tensorboard(writer, {**_flatten(result, "rllib"), **row}, env_steps)
             if bar is not None:
                 bar.update(max(0, env_steps - bar.n))
                 bar.set_postfix(_postfix(row), refresh=False)
@@ -518,6 +519,18 @@ def _tensorboard(folder: Path) -> Any:
     except ImportError:  # optional: the metrics files have the same numbers
         return None
     return SummaryWriter(str(folder))
+
+
+def _flatten(tree: Mapping[str, Any], prefix: str) -> dict[str, float]:
+    """RLlib's nested result dict as ``prefix/a/b`` -> number (what TensorBoard can plot)."""
+    flat: dict[str, float] = {}
+    for key, value in tree.items():
+        name = f"{prefix}/{key}"
+        if isinstance(value, Mapping):
+            flat.update(_flatten(value, name))
+        elif isinstance(value, (int, float)) and not isinstance(value, bool):
+            flat[name] = float(value)
+    return flat
 
 
 def _write_tensorboard(writer: Any, row: Mapping[str, Any], env_steps: int) -> None:
