@@ -239,6 +239,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--num-env-runners", type=int, default=0)
     parser.add_argument("--envs-per-runner", type=int, default=16)
+    parser.add_argument("--max-learned-crewmates", type=int, default=None)
     parser.add_argument("--output", type=Path, default=Path("runs/benchmark_training"))
     parser.add_argument("--checkpoint", type=Path, default=None, help="skip training: panel only")
     parser.add_argument("--json", type=Path, default=None)
@@ -257,6 +258,7 @@ def main(argv: list[str] | None = None) -> int:
             output=args.output,
             num_env_runners=args.num_env_runners,
             envs_per_runner=args.envs_per_runner,
+            max_learned_crewmates=args.max_learned_crewmates,
             eval_every=20,
             eval_games=100,
             checkpoint_every=20,

@@ -93,6 +93,13 @@ def add_train_command(subparsers: Any) -> None:
     pool = train.add_argument_group("pool")
     pool.add_argument("--snapshot-every", type=int, default=5, help="iterations (0: never)")
     pool.add_argument("--pool-size", type=int, default=6)
+    pool.add_argument(
+        "--max-learned-crewmates",
+        type=int,
+        default=None,
+        help="in an episode training the crew, at most this many learned crewmates (default: all;"
+        " 1: a learned crewmate only ever plays beside pool teammates)",
+    )
     report = train.add_argument_group("evaluation and checkpoints")
     report.add_argument("--eval-every", type=int, default=5, help="iterations (0: at the end)")
     report.add_argument("--eval-games", type=int, default=100, help="games per cell")
@@ -131,6 +138,7 @@ def run_train(args: argparse.Namespace) -> int:
             gamma=args.gamma,
             snapshot_every=args.snapshot_every,
             pool_size=args.pool_size,
+            max_learned_crewmates=args.max_learned_crewmates,
             eval_every=args.eval_every,
             eval_games=args.eval_games,
             eval_seed=args.eval_seed,

@@ -44,7 +44,7 @@ def agent_ids(config: GameConfig) -> list[str]:
 
 class RoleNamedEnv(MultiAgentEnv):
     """See the module docstring. ``env_config`` keys: ``config`` (GameConfig), ``rewards``,
-    ``modes`` (role -> mode), ``hidden``, ``seed``."""
+    ``modes`` (role -> mode), ``hidden``, ``max_learned_crewmates``, ``seed``."""
 
     def __init__(self, env_config: Mapping[str, Any] | None = None) -> None:
         super().__init__()
@@ -59,7 +59,9 @@ class RoleNamedEnv(MultiAgentEnv):
         self.network_spec = NetworkSpec(
             vector_size(n), self.env.catalogue.size, tuple(env_config.get("hidden", (256, 256)))
         )
-        self.assigner = SeatAssigner(env_config["modes"], self.network_spec, n)
+        self.assigner = SeatAssigner(
+            env_config["modes"], self.network_spec, n, env_config.get("max_learned_crewmates")
+        )
         # RLlib gives each sub-environment a worker and vector index: fold them into the seed.
         worker = getattr(env_config, "worker_index", 0)
         vector = getattr(env_config, "vector_index", 0)

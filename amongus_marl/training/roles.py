@@ -4,9 +4,10 @@ Per role the settings say ``self``, ``pool`` or a fixed policy. Each episode, af
 drawn the roles, every seat gets a controller: ``LEARNER`` (the seat is an RLlib agent, named by
 role: ``impostor_0``, ``crewmate_0``..) or a ``Policy`` played inside the environment. With
 ``pool``, one pooled role is in focus each episode: all its impostor seats, or one to all of its
-crewmate seats, learn; the other seats of pooled roles are played by a member drawn from the
-pool: the heuristic, random, or one of the learner's own recent snapshots. A learned crewmate
-thus plays beside teammates that know no code its copies may invent, and a learned impostor
+crewmate seats, learn (at most ``max_learned_crewmates``: with 1, a learned crewmate
+never has a learned teammate); the other seats of pooled roles are played by a member drawn
+from the pool: the heuristic, random, or one of the learner's own recent snapshots. A learned
+crewmate thus plays beside teammates that know no code its copies may invent, and a learned impostor
 meets whole crews of every kind (as the evaluation panel plays them). Every episode has a
 learner seat.
 
@@ -47,8 +48,10 @@ class SeatAssigner:
         modes: Mapping[str, str],
         spec: NetworkSpec,
         num_players: int,
+        max_learned_crewmates: int | None = None,
     ) -> None:
         self.modes = dict(modes)
+        self.max_learned_crewmates = max_learned_crewmates
         self.spec = spec
         self.num_players = num_players
         self._fixed: dict[str, Policy] = {}
@@ -92,7 +95,10 @@ class SeatAssigner:
             seats = [seat for seat, r in enumerate(roles) if r == role]
             member = self.draw_member(role, rng)
             if role == focus:
-                learners = len(seats) if role == "impostor" else rng.randint(1, len(seats))
+                most = len(seats)
+                if role == "crewmate" and self.max_learned_crewmates is not None:
+                    most = max(1, min(most, self.max_learned_crewmates))
+                learners = len(seats) if role == "impostor" else rng.randint(1, most)
                 for seat in rng.sample(seats, len(seats) - learners):
                     controllers[seat] = member
             else:

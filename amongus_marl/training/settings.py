@@ -48,6 +48,8 @@ class TrainSettings:
     learning_rate: float = 3e-4
     entropy_coeff: float = 0.01
     gamma: float = 0.995
+    # In a crew-focus episode, 1..this many crewmates learn (None: up to all of them).
+    max_learned_crewmates: int | None = None
     snapshot_every: int = 5  # iterations between snapshots added to the pool
     pool_size: int = 6  # snapshots kept (the oldest leave)
     # Evaluation on held-out seeds against heuristic and random opponents.
@@ -92,6 +94,8 @@ class TrainSettings:
                 raise ValueError(f"{name} must be 0 or more, got {getattr(self, name)}")
         if not 0.0 < self.gamma <= 1.0 or self.learning_rate <= 0:
             raise ValueError("gamma must be in (0, 1] and learning_rate positive")
+        if self.max_learned_crewmates is not None and self.max_learned_crewmates < 1:
+            raise ValueError("max_learned_crewmates must be at least 1 (or None: all)")
         if self.seed < 0 or self.eval_seed < 0:
             raise ValueError("seeds must be non-negative")
 

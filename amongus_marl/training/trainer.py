@@ -85,6 +85,7 @@ def build_algorithm_config(settings: TrainSettings) -> Any:
         "rewards": settings.rewards,
         "modes": {"impostor": settings.impostor, "crewmate": settings.crewmate},
         "hidden": settings.hidden,
+        "max_learned_crewmates": settings.max_learned_crewmates,
         "seed": settings.seed,
     }
     model_config = {"hidden": list(settings.hidden), "activation": "tanh"}

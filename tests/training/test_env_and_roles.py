@@ -167,3 +167,20 @@ def test_bad_settings_are_refused_before_ray_starts(tmp_path: Any) -> None:
         TrainSettings(iterations=1, train_batch_size=100, minibatch_size=200)
     with pytest.raises(ValueError, match="iterations must be positive"):
         TrainSettings(iterations=0)
+
+
+def test_max_learned_crewmates_one_keeps_learned_crewmates_apart() -> None:
+    from amongus_marl.policies.checkpoint import NetworkSpec
+
+    assigner = SeatAssigner(
+        {"impostor": "pool", "crewmate": "pool"}, NetworkSpec(10, 5, (4,)), 5, 1
+    )
+    rng = random.Random(2)
+    crew_focus = 0
+    for _ in range(200):
+        controllers = assigner.assign([False, False, True, False, False], rng)
+        crew = controllers[:2] + controllers[3:]
+        if controllers[2] != LEARNER:
+            crew_focus += 1
+            assert crew.count(LEARNER) == 1
+    assert crew_focus > 50
