@@ -14,6 +14,7 @@ environments. ``num_env_runners`` > 0 and ``address`` take the same run to a Ray
 from __future__ import annotations
 
 import json
+import math
 import resource
 import sys
 import time
@@ -529,7 +530,11 @@ def _flatten(tree: Mapping[str, Any], prefix: str) -> dict[str, float]:
         name = f"{prefix}/{key}"
         if isinstance(value, Mapping):
             flat.update(_flatten(value, name))
-        elif isinstance(value, (int, float)) and not isinstance(value, bool):
+        elif (
+            isinstance(value, (int, float))
+            and not isinstance(value, bool)
+            and math.isfinite(value)  # RLlib reports NaN for means of nothing yet
+        ):
             flat[name] = float(value)
     return flat
 
