@@ -53,8 +53,8 @@ def add_train_command(subparsers: Any) -> None:
         "train",
         help="train impostor and crewmate policies by self-play (Ray RLlib PPO)",
         description="Train an impostor and a crewmate policy with RLlib PPO. Each role is 'self' "
-        "(every seat of the role learns), 'pool' (each episode, each seat is the learner or one "
-        "of the pool: past snapshots, heuristic, random) or a fixed policy (heuristic, random, "
+        "(every seat of the role learns), 'pool' (each episode one role learns, the other "
+        "seats are played by the pool: past snapshots, heuristic, random) or a fixed policy (heuristic, random, "
         "checkpoint:PATH). The run folder gets metrics.csv/jsonl, learning_curve.png, "
         "tensorboard/ and checkpoint/, which `amongus play --impostor checkpoint:OUT/checkpoint` "
         "plays. Needs the train extra (ray[rllib], torch).",
@@ -68,6 +68,9 @@ def add_train_command(subparsers: Any) -> None:
     train.add_argument("--hidden", type=_hidden, default=(256, 256), help="layer widths (256,256)")
     budget = train.add_argument_group("budget (the first reached stops the run)")
     budget.add_argument("--minutes", type=float, default=None, help="wall-clock minutes")
+    budget.add_argument(
+        "--cpu-minutes", type=float, default=None, help="minutes of the driver's CPU time"
+    )
     budget.add_argument("--steps", type=int, default=None, help="environment steps")
     budget.add_argument("--iterations", type=int, default=None, help="PPO iterations")
     train.add_argument("--seed", type=int, default=0)
@@ -113,7 +116,8 @@ def run_train(args: argparse.Namespace) -> int:
     from amongus_marl.cli import load_config
     from amongus_marl.training.settings import TrainSettings
 
-    if args.minutes is None and args.steps is None and args.iterations is None:
+    budgets = (args.minutes, args.cpu_minutes, args.steps, args.iterations)
+    if all(budget is None for budget in budgets):
         args.minutes = 10.0
     try:
         settings = TrainSettings(
@@ -123,6 +127,7 @@ def run_train(args: argparse.Namespace) -> int:
             rewards=args.rewards,
             hidden=args.hidden,
             minutes=args.minutes,
+            cpu_minutes=args.cpu_minutes,
             env_steps=args.steps,
             iterations=args.iterations,
             seed=args.seed,
