@@ -54,8 +54,8 @@ def add_train_command(subparsers: Any) -> None:
         help="train impostor and crewmate policies by self-play (Ray RLlib PPO)",
         description="Train an impostor and a crewmate policy with RLlib PPO. Each role is 'self' "
         "(every seat of the role learns), 'pool' (each episode one role learns, the other "
-        "seats are played by the pool: past snapshots, heuristic, random) or a fixed policy (heuristic, random, "
-        "checkpoint:PATH). The run folder gets metrics.csv/jsonl, learning_curve.png, "
+        "seats are played by the pool: past snapshots, heuristic, random) or a fixed policy "
+        "(heuristic, random, checkpoint:PATH). The run folder gets metrics.csv/jsonl, learning_curve.png, "
         "tensorboard/ and checkpoint/, which `amongus play --impostor checkpoint:OUT/checkpoint` "
         "plays. Needs the train extra (ray[rllib], torch).",
     )
