@@ -55,8 +55,8 @@ def add_train_command(subparsers: Any) -> None:
         description="Train an impostor and a crewmate policy with RLlib PPO. Each role is 'self' "
         "(every seat of the role learns), 'pool' (each episode one role learns, the other "
         "seats are played by the pool: past snapshots, heuristic, random) or a fixed policy "
-        "(heuristic, random, checkpoint:PATH). The run folder gets metrics.csv/jsonl, learning_curve.png, "
-        "tensorboard/ and checkpoint/, which `amongus play --impostor checkpoint:OUT/checkpoint` "
+        "(heuristic, random, checkpoint:PATH). The run folder gets metrics.csv/jsonl, "
+        "learning_curve.png, tensorboard/ and checkpoint/, which `amongus play --impostor checkpoint:OUT/checkpoint` "
         "plays. Needs the train extra (ray[rllib], torch).",
     )
     train.add_argument("--config", default="five_member", help="preset or JSON config file")
