@@ -57,7 +57,8 @@ def add_train_command(subparsers: Any) -> None:
         "seats are played by the pool: past snapshots, heuristic, random) or a fixed policy "
         "(heuristic, random, checkpoint:PATH). The run folder gets metrics.csv/jsonl, "
         "learning_curve.png, tensorboard/ and checkpoint/, which "
-        "`amongus play --impostor checkpoint:OUT/checkpoint` plays. Needs the train extra (ray[rllib], torch).",
+        "`amongus play --impostor checkpoint:OUT/checkpoint` plays. Needs the train extra "
+        "(ray[rllib], torch).",
     )
     train.add_argument("--config", default="five_member", help="preset or JSON config file")
     train.add_argument("--impostor", default="pool", help="self, pool or a policy (default pool)")
