@@ -4,6 +4,8 @@
                       game length, kills, ejections, task completion, ratings, a PNG chart).
 ``amongus ratings``   Deception and Detection ratings (and the chart) from logs ``play`` wrote.
 ``amongus --version`` the installed version.
+``amongus train``     self-play training with Ray RLlib (``amongus_marl.training``, a leaf
+                      package: its Ray and torch imports happen when the command runs).
 
 Subcommands are plugins: each package lists its own in the ``amongus.commands`` entry-point
 group of its distribution (``[project.entry-points."amongus.commands"]`` in
@@ -115,10 +117,15 @@ def add_play_command(subparsers: Any) -> None:
         help="preset name or a JSON config file (default seven_member)",
     )
     play.add_argument(
-        "--impostor", default="random", help="policy of the impostor seats (default random)"
+        "--impostor",
+        default="random",
+        help="policy of the impostor seats: random, heuristic, llm or checkpoint:PATH (a run of "
+        "`amongus train`) (default random)",
     )
     play.add_argument(
-        "--crewmate", default="random", help="policy of the crewmate seats (default random)"
+        "--crewmate",
+        default="random",
+        help="policy of the crewmate seats, as --impostor (default random)",
     )
     play.add_argument(
         "--seat",
@@ -260,7 +267,7 @@ def run_play(args: argparse.Namespace) -> int:
     from amongus_marl.evaluation.run_log import RunLog, RunLogError
     from amongus_marl.evaluation.runner import GameResult, Lineup, default_workers, iter_games
     from amongus_marl.evaluation.stats import format_summary, summarize
-    from amongus_marl.policies.base import registered_policies
+    from amongus_marl.policies.base import is_known_policy, make_policy, registered_policies
 
     if args.games < 1:
         raise SystemExit("amongus play: --games must be at least 1")
@@ -271,12 +278,22 @@ def run_play(args: argparse.Namespace) -> int:
     _check_outputs("amongus play", args)
     config = load_config(args.config)
     seats = _parse_seats(args.seat, config.num_players)
-    known = set(registered_policies())
-    for name in {args.impostor, args.crewmate, *seats.values()}:
-        if name not in known:
+    for name in sorted({args.impostor, args.crewmate, *seats.values()}):
+        if not is_known_policy(name):
             raise SystemExit(
-                f"amongus play: unknown policy {name!r}; policies: {', '.join(sorted(known))}"
+                f"amongus play: unknown policy {name!r}; policies: "
+                f"{', '.join(registered_policies())}, checkpoint:PATH"
             )
+        if ":" in name:  # checkpoint:PATH: load it once here, so a bad path stops the run now
+            try:
+                trained_for = getattr(make_policy(name), "num_players", config.num_players)
+            except (ValueError, ImportError) as error:
+                raise SystemExit(f"amongus play: {error}") from error
+            if trained_for != config.num_players:
+                raise SystemExit(
+                    f"amongus play: {name} plays {trained_for}-player games; --config "
+                    f"{args.config} has {config.num_players} players"
+                )
     lineup = Lineup(args.impostor, args.crewmate, seats)
     policy_kwargs = _policy_kwargs(args, seats)
     workers = args.workers or default_workers()

@@ -32,7 +32,7 @@ from amongagents.config import ConfigError, GameConfig, resolve_config
 from amongagents.game import Game, IllegalActionError
 from amongagents.records import Phase
 from amongus_marl.env import raw_env
-from amongus_marl.policies import Policy, make_policy, registered_policies
+from amongus_marl.policies import Policy, is_known_policy, make_policy, registered_policies
 from amongus_marl.seat_view import SeatView, phase_name
 from openenv_facade.actions import legal_game_actions, resolve
 from openenv_facade.env_factory import ENV_FACTORY
@@ -129,7 +129,7 @@ class SeatSession:
                 "shared games (open_seats, or game_id with a token) are played over /ws"
             )
         config = self._resolve_config(params.config)
-        policies = self._make_policies(params.policies or PolicyChoice())
+        policies = self._make_policies(params.policies or PolicyChoice(), config.num_players)
         n = config.num_players
         if params.seat is not None and params.seat >= n:
             raise RequestError(
@@ -226,9 +226,8 @@ class SeatSession:
             )
         return resolved
 
-    def _make_policies(self, choice: PolicyChoice) -> dict[bool, Policy]:
+    def _make_policies(self, choice: PolicyChoice, num_players: int) -> dict[bool, Policy]:
         allowed = self.settings.allowed_policies
-        registered = set(registered_policies())
         policies: dict[bool, Policy] = {}
         for is_impostor, chosen in ((True, choice.impostor), (False, choice.crewmate)):
             name = self.settings.default_policy if chosen is None else chosen
@@ -236,14 +235,21 @@ class SeatSession:
                 raise RequestError(
                     f"policy {name!r} is not offered by this server; choose from {sorted(allowed)}"
                 )
-            if name not in registered:
+            if not is_known_policy(name):
                 raise RequestError(
-                    f"policy {name!r} is not available; registered: {sorted(registered)}"
+                    f"policy {name!r} is not available; registered: {registered_policies()}"
                 )
             try:
                 policies[is_impostor] = make_policy(name)
             except Exception as exc:
                 raise RequestError(f"policy {name!r} cannot play here: {exc}") from None
+            # A trained network plays the player count it was trained for (checkpoint:PATH).
+            trained_for = getattr(policies[is_impostor], "num_players", None)
+            if isinstance(trained_for, int) and trained_for != num_players:
+                raise RequestError(
+                    f"policy {name!r} plays {trained_for}-player games; this config has "
+                    f"{num_players} players"
+                )
         return policies
 
     # ------------------------------------------------------------------ step
@@ -512,12 +518,16 @@ def check_servable(names: tuple[str, ...]) -> None:
     one, needs a model and an endpoint)."""
     problems = []
     for name in names:
-        if name not in registered_policies():
+        if not is_known_policy(name):
             problems.append(f"{name!r} (unknown; registered: {', '.join(registered_policies())})")
             continue
         try:
             make_policy(name).reset(seed=0)
-        except Exception:  # e.g. llm, whose own message names flags that serve does not have
+        except Exception as error:
+            if ":" in name:  # a prefixed policy (checkpoint:PATH): its own message says why
+                problems.append(f"{name!r} ({error})")
+                continue
+            # e.g. llm, whose own message names flags that serve does not have
             problems.append(
                 f"{name!r} (it needs options, such as a model and an endpoint, that the server "
                 "has no way to give it)"

@@ -1,11 +1,15 @@
-"""Policies that play seats: ``random``, ``heuristic`` (scripted per role) and ``llm``."""
+"""Policies that play seats: ``random``, ``heuristic`` (scripted per role), ``llm``, and
+``checkpoint:PATH`` (a trained network, loaded with torch when first named)."""
 
 from amongus_marl.policies.base import (
     AgentView,
     Policy,
+    is_known_policy,
     make_policy,
     register_policy,
+    register_policy_prefix,
     registered_policies,
+    registered_prefixes,
 )
 from amongus_marl.policies.heuristic import HeuristicPolicy, HeuristicTuning
 from amongus_marl.policies.llm import LLMPolicy
@@ -18,7 +22,10 @@ __all__ = [
     "LLMPolicy",
     "Policy",
     "RandomPolicy",
+    "is_known_policy",
     "make_policy",
     "register_policy",
+    "register_policy_prefix",
     "registered_policies",
+    "registered_prefixes",
 ]
