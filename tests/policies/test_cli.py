@@ -204,14 +204,14 @@ def test_subcommands_plug_in_through_the_entry_point_group(
     installed = list(entry_points(group=cli.COMMAND_GROUP))
     plugins = [
         EntryPoint("hello", "fake_plugin_cli:add_hello_command", cli.COMMAND_GROUP),
-        # a package registered but not importable here (e.g. training without its extra)
-        EntryPoint("train", "amongus_marl.not_written_yet:add_train_command", cli.COMMAND_GROUP),
+        # a package registered but not importable here (e.g. an extra that is not installed)
+        EntryPoint("analyse", "amongus_marl.not_written_yet:add_command", cli.COMMAND_GROUP),
     ]
     monkeypatch.setattr(cli, "entry_points", lambda group: [*installed, *plugins])
     assert cli.main(["hello", "--times", "2"]) == 42  # `func` works as well as `handler`
     help_text = cli.build_parser().format_help()
-    assert "play" in help_text and "serve" in help_text and "train" not in help_text
-    assert "the 'train' command is unavailable" in capsys.readouterr().err
+    assert "play" in help_text and "serve" in help_text and "analyse" not in help_text
+    assert "the 'analyse' command is unavailable" in capsys.readouterr().err
 
 
 def test_the_installed_commands_are_the_distributions_entry_points() -> None:
@@ -220,10 +220,16 @@ def test_the_installed_commands_are_the_distributions_entry_points() -> None:
         "play": "amongus_marl.cli:add_play_command",
         "ratings": "amongus_marl.cli:add_ratings_command",
         "serve": "openenv_facade.cli:add_serve_command",
+        "train": "amongus_marl.training.cli:add_train_command",
     }
     source = Path(cli.__file__).read_text(encoding="utf-8")
     assert "openenv_facade" not in source, "the environment names no server module"
-    assert [point.name for point in cli.command_entry_points()] == ["play", "ratings", "serve"]
+    assert [point.name for point in cli.command_entry_points()] == [
+        "play",
+        "ratings",
+        "serve",
+        "train",
+    ]
 
 
 def test_version(capsys: pytest.CaptureFixture[str]) -> None:
