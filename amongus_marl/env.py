@@ -145,8 +145,8 @@ def env(
     Args:
         config: a preset name (``"five_member"``, ``"seven_member"``, ``"sample_five_member"``),
             a dict with the reference's nine keys, or a ``GameConfig``.
-        obs_mode: ``"vector"`` (a float32 Box, see ``amongus_marl.observations``) or ``"text"``
-            (the 7vik-layout prompt).
+        obs_mode: ``"vector"`` (a float32 Box, see ``amongus_marl.observations``), ``"text"``
+            (the 7vik-layout prompt) or ``"chat"`` (chat messages, see ``amongus_marl.chat``).
         mask_in_info: give the plain observation and put the action mask in
             ``infos[agent]["action_mask"]`` (what SuperSuit's observation wrappers need).
         rewards: shaping terms (``RewardConfig`` or its fields as a dict); none by default.
