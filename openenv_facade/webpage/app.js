@@ -444,11 +444,19 @@ function stopWatching() {
 }
 
 // ------------------------------------------------------------------------------ replay
+// `amongus play` writes games.jsonl.gz: the browser's own gzip decoder reads it.
+async function fileText(file) {
+  if (!file.name.endsWith(".gz")) return file.text();
+  return new Response(file.stream().pipeThrough(new DecompressionStream("gzip"))).text();
+}
+
 async function loadUploadedReplay(event) {
   event.preventDefault();
   const file = $("replay-file").files[0];
-  if (!file) { setStatus("Choose a games.jsonl file first."); return; }
-  const lines = (await file.text()).split("\n").filter((line) => line.trim());
+  if (!file) { setStatus("Choose a games.jsonl.gz (or games.jsonl) file first."); return; }
+  let content;
+  try { content = await fileText(file); } catch (error) { setStatus(`Not a gzip file: ${error.message}`); return; }
+  const lines = content.split("\n").filter((line) => line.trim());
   const index = Number($("replay-game").value || 0);
   if (index >= lines.length) { setStatus(`The file holds ${lines.length} game(s).`); return; }
   try { JSON.parse(lines[index]); } catch (error) { setStatus(`Not a game log: ${error.message}`); return; }
@@ -491,7 +499,7 @@ function renderReplayFrame() {
   const view = page.replay.view;
   if (!view) {
     drawPlayers([], null);
-    $("frame-line").textContent = "Load a games.jsonl (from amongus play) to replay a game.";
+    $("frame-line").textContent = "Load a games.jsonl.gz (from amongus play) to replay a game.";
     setTaskBar(0);
     return;
   }

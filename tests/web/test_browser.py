@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from PIL import Image
 
-from amongagents.replay import read_jsonl, replay
+from amongagents.replay import read_jsonl, replay, write_jsonl
 from amongus_marl.rendering import COLOR_RGB
 from tests.server.conftest import RunningServer
 
@@ -216,13 +216,19 @@ def test_watch_a_bot_game_to_its_end(
 
 
 def test_scrub_a_replay(
-    browser: Any, web_server: RunningServer, replay_folder: Path, screenshot_dir: Path
+    browser: Any,
+    web_server: RunningServer,
+    replay_folder: Path,
+    screenshot_dir: Path,
+    tmp_path: Path,
 ) -> None:
     logs = list(read_jsonl(replay_folder / "games.jsonl"))
+    packed = tmp_path / "games.jsonl.gz"  # as amongus play --log-dir writes it
+    write_jsonl(logs, packed)
     page, frames = open_page(browser, web_server)
     page.click("#tab-replay")
     # Upload the second game of the file.
-    page.set_input_files("#replay-file", str(replay_folder / "games.jsonl"))
+    page.set_input_files("#replay-file", str(packed))
     page.fill("#replay-game", "1")
     page.click("#replay-load")
     page.wait_for_function("() => !document.querySelector('#replay-timeline').disabled")
