@@ -166,3 +166,64 @@ def test_resume_refuses_a_run_of_other_settings_and_changes_nothing(
     assert difference in str(refusal.value)
     after = {p: p.read_bytes() for p in sorted(output.rglob("*")) if p.is_file()}
     assert after == before
+
+
+def test_a_kill_while_a_checkpoint_is_swapped_in_leaves_the_previous_one(tmp_path: Path) -> None:
+    """No Ray: the checkpoint files alone. Whichever step of the swap a kill falls on, resume
+    finds one whole checkpoint and the metrics it covers."""
+    from amongus_marl.training.progress import MetricsLog
+    from amongus_marl.training.resume import (
+        ResumeError,
+        TrainerState,
+        find_resume_point,
+        partial_checkpoint,
+        restore_checkpoint_folder,
+        swap_in,
+        write_identity,
+        write_trainer_state,
+    )
+    from amongus_marl.training.roles import Snapshot
+    from tests.training.conftest import small_settings
+
+    settings = small_settings(tmp_path / "run", resume=True)
+    output = settings.output
+    output.mkdir()
+    write_identity(settings)
+    metrics = MetricsLog(output)
+    metrics.record("start", {})
+    metrics.record("iteration", {"iteration": 1, "env_steps": 10})
+    metrics.row({"iteration": 1, "env_steps": 10})
+    metrics.record("evaluation", {"iteration": 2})
+    metrics.record("iteration", {"iteration": 2, "env_steps": 20, "eval x": 0.5})
+    metrics.row({"iteration": 2, "env_steps": 20, "eval x": 0.5})
+    weights = {"impostor": {"0.weight": np.arange(4, dtype=np.float32).reshape(2, 2)}}
+    state = TrainerState(2, 20, 1.5, 1.0, metrics.records_written, {"impostor": [True]}, ["s2"])
+    write_trainer_state(partial_checkpoint(output), state, [Snapshot("s2", weights)])
+    swap_in(output)
+    metrics.record("iteration", {"iteration": 3, "env_steps": 30})  # after the checkpoint
+    # The kill falls between the swap's two renames: the old checkpoint is set aside and the
+    # new one is still being written.
+    (output / "checkpoint").rename(output / "checkpoint.replaced")
+    partial_checkpoint(output)
+    point = find_resume_point(settings)
+    assert point is not None and point.checkpoint == output / "checkpoint.replaced"
+    assert point.state == state
+    np.testing.assert_array_equal(
+        point.snapshots[0].weights["impostor"]["0.weight"], weights["impostor"]["0.weight"]
+    )
+    assert [r["kind"] for r in point.records] == ["start", "iteration", "evaluation", "iteration"]
+    point = restore_checkpoint_folder(point, output)
+    assert point.checkpoint == output / "checkpoint" and (output / "checkpoint").is_dir()
+    # The metrics files are cut back to what the checkpoint covers, the CSV rebuilt from them.
+    MetricsLog(output, point.records)
+    assert (output / "metrics.jsonl").read_text().count("\n") == state.metrics_records
+    with (output / "metrics.csv").open(newline="") as table:
+        rows = list(csv.DictReader(table))
+    assert [(r["iteration"], r["eval x"]) for r in rows] == [("1", ""), ("2", "0.5")]
+    # Metrics shorter than the checkpoint says, or a checkpoint without run.json: refused.
+    (output / "metrics.jsonl").write_text('{"kind": "start"}\n')
+    with pytest.raises(ResumeError, match="has 1 records"):
+        find_resume_point(settings)
+    (output / "run.json").unlink()
+    with pytest.raises(ResumeError, match="no run.json"):
+        find_resume_point(settings)
