@@ -12,8 +12,9 @@ of the project only as a policy, ``checkpoint:PATH`` (``amongus_marl.policies.ch
 
 Modules: ``settings`` (what a run is), ``roles`` (who plays which seat in an episode, the
 snapshot pool), ``env`` (the RLlib ``MultiAgentEnv`` naming agents by role), ``module`` (the
-action-masking PPO module), ``trainer`` (the loop, evaluation, checkpoints), ``progress``
-(metrics files and the learning-curve PNG), ``cli`` (``amongus train``).
+action-masking PPO module), ``trainer`` (the loop, evaluation, checkpoints), ``resume``
+(what a checkpoint keeps to continue a run, and the check that a folder holds the same run),
+``progress`` (metrics files and the learning-curve PNG), ``cli`` (``amongus train``).
 """
 
 from __future__ import annotations

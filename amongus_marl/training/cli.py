@@ -10,7 +10,10 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from amongus_marl.training.settings import TrainSettings
 
 
 def _hidden(value: str) -> tuple[int, ...]:
@@ -109,59 +112,77 @@ def add_train_command(subparsers: Any) -> None:
     report.add_argument("--eval-games", type=int, default=100, help="games per cell")
     report.add_argument("--eval-seed", type=int, default=1_000_000)
     report.add_argument("--checkpoint-every", type=int, default=10)
+    train.add_argument(
+        "--resume",
+        action="store_true",
+        help="continue the run in --output from its last checkpoint (the budget counts from the "
+        "run's start); refused if that run had other settings",
+    )
     train.add_argument("--quiet", action="store_true", help="no progress bar")
     train.set_defaults(handler=run_train)
 
 
-def run_train(args: argparse.Namespace) -> int:
+def settings_from_args(args: argparse.Namespace) -> TrainSettings:
+    """The ``TrainSettings`` of parsed ``amongus train`` flags (``ValueError`` if invalid)."""
     from amongus_marl.cli import load_config
     from amongus_marl.training.settings import TrainSettings
 
     budgets = (args.minutes, args.cpu_minutes, args.steps, args.iterations)
     if all(budget is None for budget in budgets):
         args.minutes = 10.0
+    return TrainSettings(
+        config=load_config(args.config),
+        impostor=args.impostor,
+        crewmate=args.crewmate,
+        rewards=args.rewards,
+        hidden=args.hidden,
+        minutes=args.minutes,
+        cpu_minutes=args.cpu_minutes,
+        env_steps=args.steps,
+        iterations=args.iterations,
+        seed=args.seed,
+        output=args.output,
+        num_env_runners=args.num_env_runners,
+        envs_per_runner=args.envs_per_runner,
+        address=args.address,
+        train_batch_size=args.batch,
+        minibatch_size=args.minibatch,
+        epochs=args.epochs,
+        learning_rate=args.lr,
+        entropy_coeff=args.entropy,
+        gamma=args.gamma,
+        snapshot_every=args.snapshot_every,
+        pool_size=args.pool_size,
+        max_learned_crewmates=args.max_learned_crewmates,
+        eval_every=args.eval_every,
+        eval_games=args.eval_games,
+        eval_seed=args.eval_seed,
+        checkpoint_every=args.checkpoint_every,
+        progress=not args.quiet,
+        resume=args.resume,
+    )
+
+
+def run_train(args: argparse.Namespace) -> int:
     try:
-        settings = TrainSettings(
-            config=load_config(args.config),
-            impostor=args.impostor,
-            crewmate=args.crewmate,
-            rewards=args.rewards,
-            hidden=args.hidden,
-            minutes=args.minutes,
-            cpu_minutes=args.cpu_minutes,
-            env_steps=args.steps,
-            iterations=args.iterations,
-            seed=args.seed,
-            output=args.output,
-            num_env_runners=args.num_env_runners,
-            envs_per_runner=args.envs_per_runner,
-            address=args.address,
-            train_batch_size=args.batch,
-            minibatch_size=args.minibatch,
-            epochs=args.epochs,
-            learning_rate=args.lr,
-            entropy_coeff=args.entropy,
-            gamma=args.gamma,
-            snapshot_every=args.snapshot_every,
-            pool_size=args.pool_size,
-            max_learned_crewmates=args.max_learned_crewmates,
-            eval_every=args.eval_every,
-            eval_games=args.eval_games,
-            eval_seed=args.eval_seed,
-            checkpoint_every=args.checkpoint_every,
-            progress=not args.quiet,
-        )
+        settings = settings_from_args(args)
     except (ValueError, TypeError) as error:
         raise SystemExit(f"amongus train: {error}") from error
     if settings.output.exists() and not settings.output.is_dir():
         raise SystemExit(f"amongus train: --output {settings.output} is a file")
     try:
+        from amongus_marl.training.resume import ResumeError
         from amongus_marl.training.trainer import train
     except ImportError as error:
         raise SystemExit(
             f"amongus train needs the train extra (pip install 'amongus-marl[train]'): {error}"
         ) from error
-    result = train(settings)
+    try:
+        result = train(settings)
+    except ResumeError as error:
+        raise SystemExit(f"amongus train: {error}") from None
+    if result.resumed_from is not None:
+        print(f"resumed from the checkpoint of iteration {result.resumed_from}", file=sys.stderr)
     print(f"checkpoint: {result.checkpoint}  (play it: --impostor checkpoint:{result.checkpoint})")
     print(
         f"{result.iterations} iterations, {result.env_steps} env steps in {result.seconds:.0f} s "

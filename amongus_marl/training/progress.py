@@ -23,39 +23,63 @@ GRID: Final[str] = "#dddddd"
 
 
 class MetricsLog:
-    """Appends records to the JSONL file and iteration rows to the CSV file."""
+    """Appends records to the JSONL file and iteration rows to the CSV file.
 
-    def __init__(self, folder: Path) -> None:
+    ``kept``: the records a resumed run continues from (those its checkpoint covers). Both files
+    are rewritten to hold exactly those, so rows a killed run wrote after its checkpoint are
+    dropped rather than repeated; the CSV rows are the kept ``iteration`` records."""
+
+    def __init__(self, folder: Path, kept: Sequence[Mapping[str, Any]] = ()) -> None:
         folder.mkdir(parents=True, exist_ok=True)
         self.jsonl = folder / JSONL_FILE
         self.csv = folder / CSV_FILE
-        self.jsonl.write_text("", encoding="utf-8")
+        self.jsonl.write_text("".join(_line(record) for record in kept), encoding="utf-8")
+        self.records_written = len(kept)
+        self._rows = [
+            {key: value for key, value in record.items() if key != "kind"}
+            for record in kept
+            if record.get("kind") == "iteration"
+        ]
         self._columns: list[str] | None = None
-        self._rows: list[dict[str, Any]] = []
+        self.csv.unlink(missing_ok=True)
+        if self._rows:
+            self._columns = _columns([], self._rows)
+            self._write(self._rows, "w")
 
     def record(self, kind: str, data: Mapping[str, Any]) -> None:
         with self.jsonl.open("a", encoding="utf-8") as out:
-            out.write(json.dumps({"kind": kind, **data}, default=float) + "\n")
+            out.write(_line({"kind": kind, **data}))
+        self.records_written += 1
 
     def row(self, data: Mapping[str, Any]) -> None:
         """One CSV row; columns are those of the rows so far (the file is rewritten when a new
         column appears, e.g. the first evaluation)."""
         self._rows.append(dict(data))
-        columns = list(self._columns or [])
-        for key in data:
-            if key not in columns:
-                columns.append(key)
+        columns = _columns(self._columns or [], [data])
         if columns != self._columns:
             self._columns = columns
-            rows: Sequence[Mapping[str, Any]] = self._rows
-            mode = "w"
+            self._write(self._rows, "w")
         else:
-            rows, mode = [data], "a"
+            self._write([data], "a")
+
+    def _write(self, rows: Sequence[Mapping[str, Any]], mode: str) -> None:
         with self.csv.open(mode, newline="", encoding="utf-8") as out:
-            writer = csv.DictWriter(out, fieldnames=columns)
+            writer = csv.DictWriter(out, fieldnames=self._columns or [])
             if mode == "w":
                 writer.writeheader()
             writer.writerows(rows)
+
+
+def _line(record: Mapping[str, Any]) -> str:
+    return json.dumps(record, default=float) + "\n"
+
+
+def _columns(known: Sequence[str], rows: Sequence[Mapping[str, Any]]) -> list[str]:
+    """``known`` and then every new key of ``rows``, in the order they first appear."""
+    columns = list(known)
+    for row in rows:
+        columns += [key for key in row if key not in columns]
+    return columns
 
 
 def draw_curve(

@@ -58,6 +58,9 @@ class TrainSettings:
     eval_seed: int = 1_000_000  # run seed of evaluation games; training never uses it
     checkpoint_every: int = 10
     progress: bool = True
+    # Continue the run in ``output`` from its last checkpoint (the budget counts from the
+    # run's start); a folder of a run with other settings is refused.
+    resume: bool = False
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "config", resolve_config(self.config))

@@ -3,8 +3,9 @@ periodic evaluation on held-out seeds, checkpoints that are policies, and progre
 
 Where things go in ``settings.output``: ``settings.json``, ``metrics.jsonl``/``metrics.csv``,
 ``learning_curve.png``, ``tensorboard/`` (RLlib's result dict per iteration, under ``rllib/``,
-and the rows of ``metrics.csv``), and
-``checkpoint/`` (the latest: ``policy.json`` + ``ROLE.pt`` for play, ``rllib/`` to resume).
+and the rows of ``metrics.csv``), ``run.json`` (what the run is, checked on resume), and
+``checkpoint/`` (the latest: ``policy.json`` + ``ROLE.pt`` for play, ``rllib/``,
+``trainer.json`` and ``snapshots/`` to resume: see ``resume``).
 
 Speed on small machines: torch runs one thread (several threads thrash on two cores), and by
 default nothing samples remotely: the driver's own env runner steps ``envs_per_runner``
@@ -40,10 +41,21 @@ from amongus_marl.policies.checkpoint import (
 )
 from amongus_marl.training.env import RoleNamedEnv, role_of
 from amongus_marl.training.progress import CURVE_FILE, MetricsLog, draw_curve
+from amongus_marl.training.resume import (
+    RLLIB_DIR,
+    ResumePoint,
+    TrainerState,
+    clear_checkpoints,
+    find_resume_point,
+    partial_checkpoint,
+    restore_checkpoint_folder,
+    swap_in,
+    write_identity,
+    write_trainer_state,
+)
 from amongus_marl.training.roles import Snapshot
 from amongus_marl.training.settings import TrainSettings
 
-CHECKPOINT_DIR: Final[str] = "checkpoint"
 #: Evaluation cells run during training: (cell name, learned role, opponent policy).
 EVAL_CELLS: Final[tuple[tuple[str, str, str], ...]] = (
     ("impostor vs heuristic crew", "impostor", "heuristic"),
@@ -66,6 +78,7 @@ class TrainResult:
     evaluations: list[dict[str, Any]] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
     peak_memory_mb: float = 0.0
+    resumed_from: int | None = None  # the checkpoint's iteration, when the run was resumed
 
     @property
     def steps_per_second(self) -> float:
@@ -141,14 +154,23 @@ def train(
     """Train as ``settings`` say; return where the checkpoint is and what was measured.
 
     Starts Ray unless it is running already (then that session is used and left running).
+    With ``settings.resume`` the run continues from the last checkpoint in ``settings.output``
+    (none yet: from the beginning); ``ResumeError`` if that folder holds another run, raised
+    before anything is written.
     """
     started = time.perf_counter()
+    output = settings.output
+    point = find_resume_point(settings) if settings.resume else None
     torch.set_num_threads(1)
     import ray
 
-    output = settings.output
     output.mkdir(parents=True, exist_ok=True)
+    if point is None:
+        clear_checkpoints(output)
+    else:
+        point = restore_checkpoint_folder(point, output)
     (output / "settings.json").write_text(json.dumps(settings.to_dict(), indent=2) + "\n")
+    write_identity(settings)
     own_ray = not ray.is_initialized()
     if own_ray:
         ray.init(
@@ -160,7 +182,9 @@ def train(
     try:
         algorithm = build_algorithm_config(settings).build_algo()
         try:
-            return _run(settings, algorithm, started, on_iteration)
+            if point is not None:
+                algorithm.restore_from_path(str(point.rllib_checkpoint.resolve()))
+            return _run(settings, algorithm, started, on_iteration, point)
         finally:
             algorithm.stop()
     finally:
@@ -173,6 +197,7 @@ def _run(
     algorithm: Any,
     started: float,
     on_iteration: Callable[[dict[str, Any]], None] | None,
+    point: ResumePoint | None = None,
 ) -> TrainResult:
     output = settings.output
     startup = time.perf_counter() - started
@@ -182,20 +207,45 @@ def _run(
         ActionCatalogue(game_config.num_players).size,
         settings.hidden,
     )
-    metrics = MetricsLog(output)
-    metrics.record("start", {"startup_seconds": startup, "settings": settings.to_dict()})
-    writer = _tensorboard(output / "tensorboard")
+    kept = point.records if point is not None else []
+    metrics = MetricsLog(output, kept)
+    state = point.state if point is not None else None
     timings = {"sample_and_learn": 0.0, "evaluate": 0.0, "checkpoint": 0.0, "snapshots": 0.0}
-    baselines = _baselines(settings)
-    metrics.record("baselines", baselines)
     curve: dict[str, list[tuple[float, float, float, float]]] = {}
     evaluations: list[dict[str, Any]] = []
     recent: dict[str, deque[bool]] = {role: deque(maxlen=200) for role in settings.learned_roles}
     snapshots: list[Snapshot] = []
-    env_steps, iteration = 0, 0
-    loop_started = time.perf_counter()
-    cpu_started = time.process_time()
-    bar = _progress_bar(settings)
+    env_steps, iteration, seconds_before, cpu_seconds_before = 0, 0, 0.0, 0.0
+    if point is None or state is None:
+        metrics.record("start", {"startup_seconds": startup, "settings": settings.to_dict()})
+        baselines = _baselines(settings)
+        metrics.record("baselines", baselines)
+    else:
+        # Everything the checkpoint covers comes back: counters, time spent, the pool, the
+        # recent outcomes, and the evaluations so far (for the curve and the result).
+        iteration, env_steps = state.iteration, state.env_steps
+        seconds_before, cpu_seconds_before = state.seconds, state.cpu_seconds
+        for role, wins in state.recent.items():
+            if role in recent:
+                recent[role].extend(wins)
+        snapshots = list(point.snapshots)
+        if snapshots:
+            _push_snapshots(algorithm, snapshots)
+        baselines = next((dict(r) for r in kept if r["kind"] == "baselines"), {})
+        baselines.pop("kind", None)
+        for record in kept:
+            if record["kind"] == "evaluation":
+                evaluation = {k: v for k, v in record.items() if k != "kind"}
+                evaluations.append(evaluation)
+                _note_evaluation(evaluation, {}, curve, None)
+        metrics.record(
+            "resume", {"iteration": iteration, "env_steps": env_steps, "startup_seconds": startup}
+        )
+    # Events a killed run logged after its checkpoint are hidden from TensorBoard.
+    writer = _tensorboard(output / "tensorboard", None if state is None else env_steps + 1)
+    loop_started = time.perf_counter() - seconds_before
+    cpu_started = time.process_time() - cpu_seconds_before
+    bar = _progress_bar(settings, env_steps)
     try:
         while not _budget_spent(settings, iteration, env_steps, loop_started, cpu_started):
             tick = time.perf_counter()
@@ -231,12 +281,16 @@ def _run(
                 timings["evaluate"] += time.perf_counter() - tick
                 evaluations.append(evaluation)
                 _note_evaluation(evaluation, row, curve, metrics)
-            if settings.checkpoint_every and iteration % settings.checkpoint_every == 0:
-                tick = time.perf_counter()
-                _save(settings, algorithm, spec, output / CHECKPOINT_DIR, iteration, env_steps)
-                timings["checkpoint"] += time.perf_counter() - tick
+            # The row is written before the checkpoint, which then covers it.
             metrics.record("iteration", row)
             metrics.row(row)
+            if settings.checkpoint_every and iteration % settings.checkpoint_every == 0:
+                tick = time.perf_counter()
+                trainer_state = _trainer_state(
+                    iteration, env_steps, loop_started, cpu_started, metrics, recent, snapshots
+                )
+                _save(settings, algorithm, spec, trainer_state, snapshots)
+                timings["checkpoint"] += time.perf_counter() - tick
             if writer is not None:
                 _write_tensorboard(writer, {**_flatten(result, "rllib"), **row}, env_steps)
             if bar is not None:
@@ -253,7 +307,16 @@ def _run(
             evaluations.append(evaluation)
             _note_evaluation(evaluation, {}, curve, metrics)
         tick = time.perf_counter()
-        checkpoint = _save(settings, algorithm, spec, output / CHECKPOINT_DIR, iteration, env_steps)
+        trainer_state = TrainerState(
+            iteration,
+            env_steps,
+            seconds,
+            cpu_seconds,
+            metrics.records_written,
+            {role: list(wins) for role, wins in recent.items()},
+            [snapshot.name for snapshot in snapshots],
+        )
+        checkpoint = _save(settings, algorithm, spec, trainer_state, snapshots)
         timings["checkpoint"] += time.perf_counter() - tick
     finally:
         if bar is not None:
@@ -273,6 +336,7 @@ def _run(
         evaluations=evaluations,
         timings=timings,
         peak_memory_mb=peak,
+        resumed_from=None if state is None else state.iteration,
     )
     metrics.record(
         "end",
@@ -287,6 +351,26 @@ def _run(
         },
     )
     return result
+
+
+def _trainer_state(
+    iteration: int,
+    env_steps: int,
+    loop_started: float,
+    cpu_started: float,
+    metrics: MetricsLog,
+    recent: Mapping[str, deque[bool]],
+    snapshots: list[Snapshot],
+) -> TrainerState:
+    return TrainerState(
+        iteration=iteration,
+        env_steps=env_steps,
+        seconds=time.perf_counter() - loop_started,
+        cpu_seconds=time.process_time() - cpu_started,
+        metrics_records=metrics.records_written,
+        recent={role: list(wins) for role, wins in recent.items()},
+        snapshots=[snapshot.name for snapshot in snapshots],
+    )
 
 
 def _budget_spent(
@@ -435,9 +519,11 @@ def _note_evaluation(
     evaluation: Mapping[str, Any],
     row: dict[str, Any],
     curve: dict[str, list[tuple[float, float, float, float]]],
-    metrics: MetricsLog,
+    metrics: MetricsLog | None,
 ) -> None:
-    metrics.record("evaluation", dict(evaluation))
+    """Put an evaluation in the row, the curve and (unless it is read back) the records."""
+    if metrics is not None:
+        metrics.record("evaluation", dict(evaluation))
     for cell, value in evaluation["cells"].items():
         key = "eval " + cell
         row[key] = round(value["rate"], 4)
@@ -453,11 +539,12 @@ def _save(
     settings: TrainSettings,
     algorithm: Any,
     spec: NetworkSpec,
-    folder: Path,
-    iteration: int,
-    env_steps: int,
+    state: TrainerState,
+    snapshots: list[Snapshot],
 ) -> Path:
-    """Write the play files (``policy.json``, ``ROLE.pt``) and RLlib's checkpoint."""
+    """Write the play files (``policy.json``, ``ROLE.pt``), RLlib's checkpoint and the loop's
+    state beside the last checkpoint, then swap it in whole."""
+    folder = partial_checkpoint(settings.output)
     stand_ins = {
         role: getattr(settings, role)
         for role in ("impostor", "crewmate")
@@ -471,8 +558,8 @@ def _save(
         stand_ins,
         extra={
             "trained": {
-                "iteration": iteration,
-                "env_steps": env_steps,
+                "iteration": state.iteration,
+                "env_steps": state.env_steps,
                 "impostor": settings.impostor,
                 "crewmate": settings.crewmate,
                 "seed": settings.seed,
@@ -480,18 +567,20 @@ def _save(
             "config": settings.game_config.to_dict(),
         },
     )
-    algorithm.save_to_path(str((folder / "rllib").resolve()))
-    return folder
+    algorithm.save_to_path(str((folder / RLLIB_DIR).resolve()))
+    write_trainer_state(folder, state, snapshots)
+    return swap_in(settings.output)
 
 
 # ---------------------------------------------------------------------- reporting
-def _progress_bar(settings: TrainSettings) -> Any:
+def _progress_bar(settings: TrainSettings, env_steps: int) -> Any:
     if not settings.progress:
         return None
     from tqdm import tqdm
 
     return tqdm(
         total=settings.env_steps,
+        initial=env_steps,
         desc="train",
         unit="step",
         unit_scale=True,
@@ -515,12 +604,14 @@ def _postfix(row: Mapping[str, Any]) -> dict[str, str]:
     return postfix
 
 
-def _tensorboard(folder: Path) -> Any:
+def _tensorboard(folder: Path, purge_step: int | None) -> Any:
+    """The TensorBoard writer; ``purge_step``: on resume, events logged at that env step or
+    later (by the killed run, after its checkpoint) are hidden."""
     try:
         from tensorboardX import SummaryWriter
     except ImportError:  # optional: the metrics files have the same numbers
         return None
-    return SummaryWriter(str(folder))
+    return SummaryWriter(str(folder), purge_step=purge_step)
 
 
 def _flatten(tree: Mapping[str, Any], prefix: str) -> dict[str, float]:
