@@ -30,7 +30,8 @@ Observations
     ``chat_tools(agent)`` gives its legal moves as OpenAI-style tools, and ``step`` also takes
     an assistant message with one tool call. ``seat_view(agent)`` is what a seat perceived
     (events since its previous action, its meeting's chat, its sight, frozen at its death),
-    kept by ``step`` for every seat in every mode (``amongus_marl.seat_view``).
+    kept by ``step`` for every seat (``amongus_marl.seat_view``) when ``keep_seat_views`` is set
+    before ``reset``: the default for text and chat, not for vectors (a tenth of a step).
     ``mask_in_info=True``: the observation is the plain Box (or Text) and the mask goes to
     ``infos[agent]["action_mask"]`` of every agent, which SuperSuit's observation wrappers
     require. Only the selected agent's mask has legal entries. ``state()`` is the global state
@@ -282,6 +283,10 @@ class raw_env(AECEnv):  # noqa: N801 - PettingZoo's naming convention for the ba
         self._empty_mask.flags.writeable = False
         #: Keep every seat's chat transcript in other observation modes too (the server sets it).
         self.keep_chat_transcripts = False
+        #: Keep every seat's perception (``seat_view``) from the next ``reset``: on by default for
+        #: the text and chat observations (LLM agents, the server), off for vectors, whose
+        #: training loops never ask and would pay for it at every step.
+        self.keep_seat_views = obs_mode != "vector"
 
     def _make_observation_space(self) -> spaces.Space[Any]:
         if self.obs_mode == "vector":
@@ -369,7 +374,8 @@ class raw_env(AECEnv):  # noqa: N801 - PettingZoo's naming convention for the ba
         self._speech_actions: tuple[tuple[Action, ...], tuple[Action, ...]] | None = None
         # Vector observers are built on a seat's first turn or observation, whichever is first.
         self._observers: list[VectorObserver | None] = [None] * len(self.agents)
-        self._perceptions = Perceptions(game)
+        keep_views = self.keep_seat_views or self.obs_mode == "chat" or self.keep_chat_transcripts
+        self._perceptions: Perceptions | None = Perceptions(game) if keep_views else None
         self._chat_logs: list[list[chat.Message]] | None = (
             [[chat.system_message(game, seat)] for seat in range(len(self.agents))]
             if self.obs_mode == "chat" or self.keep_chat_transcripts
@@ -417,9 +423,12 @@ class raw_env(AECEnv):  # noqa: N801 - PettingZoo's naming convention for the ba
             self._chat_logs[seat].extend(
                 chat.assistant_message(game, chosen, f"call_{len(game.steps)}")
             )
-        self._perceptions.begin_action(seat)
+        perceptions = self._perceptions
+        if perceptions is not None:
+            perceptions.begin_action(seat)
         game.step(chosen)
-        self._perceptions.after_step()
+        if perceptions is not None:
+            perceptions.after_step()
         self._invalidate_turn()
         if self._shaping:
             self._shape_rewards(seat, chosen, alive_before)
@@ -510,7 +519,7 @@ class raw_env(AECEnv):  # noqa: N801 - PettingZoo's naming convention for the ba
                 self.infos[agent] = {"win_code": int(game.winner), "win_reason": game.win_reason}
         if self._chat_logs is not None:  # the end, as each seat perceived it
             for seat, log in enumerate(self._chat_logs):
-                view = self._perceptions.view(seat)
+                view = self._seat_perceptions().view(seat)
                 log.append(chat.turn_message(view.events, view.sight.prompt))
         self.agent_selection = self.agents[0]
 
@@ -526,7 +535,7 @@ class raw_env(AECEnv):  # noqa: N801 - PettingZoo's naming convention for the ba
             seat = game.current_seat
             log = self._chat_logs[seat]
             if log[-1]["role"] != "user":  # a seat acting again after a penalised move has one
-                events = self._perceptions.events(seat)
+                events = self._seat_perceptions().events(seat)
                 log.append(chat.turn_message(events, text_observation(game, seat)))
 
     def _observer(self, seat: int) -> VectorObserver:
@@ -593,13 +602,21 @@ class raw_env(AECEnv):  # noqa: N801 - PettingZoo's naming convention for the ba
         self._require_game()
         if agent not in self.agent_name_mapping:
             raise ValueError(f"unknown agent {agent!r}; agents are {self.possible_agents}")
-        return self._perceptions.view(self.agent_name_mapping[agent])
+        return self._seat_perceptions().view(self.agent_name_mapping[agent])
 
     def known_living(self, agent: str) -> int:
         """How many players ``agent`` knows to be alive: as of the latest meeting it saw (deaths
         since are secret). The same as ``seat_view(agent).public_living``, without rendering."""
         self._require_game()
-        return self._perceptions.known_living(self.agent_name_mapping[agent])
+        return self._seat_perceptions().known_living(self.agent_name_mapping[agent])
+
+    def _seat_perceptions(self) -> Perceptions:
+        if self._perceptions is None:
+            raise RuntimeError(
+                "seat views are kept with keep_seat_views=True set before reset (the default "
+                'for obs_mode="text" and "chat")'
+            )
+        return self._perceptions
 
     def chat_messages(self, agent: str) -> list[chat.Message]:
         """``agent``'s view as Chat Completions messages (``amongus_marl.chat``): the system

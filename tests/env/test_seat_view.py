@@ -112,6 +112,7 @@ def test_events_are_those_since_the_seats_previous_action() -> None:
 
 def test_seat_view_is_a_function_of_the_game_so_far() -> None:
     env = raw_env(obs_mode="vector")
+    env.keep_seat_views = True  # vectors keep none unless asked
     env.reset(seed=21)
     rng = random.Random(21)
     for _ in range(40):
@@ -129,6 +130,14 @@ def test_seat_view_is_a_function_of_the_game_so_far() -> None:
     for agent in env.possible_agents:
         assert twin.seat_view(agent) == env.seat_view(agent)
         assert replayed.seat_view(agent) == env.seat_view(agent)
+
+
+def test_vector_environments_keep_seat_views_only_when_asked() -> None:
+    env = raw_env(obs_mode="vector")
+    env.reset(seed=1)
+    with pytest.raises(RuntimeError, match="keep_seat_views=True"):
+        env.seat_view(env.agent_selection)
+    assert raw_env(obs_mode="text").keep_seat_views and not env.keep_seat_views
 
 
 def test_unknown_agent_is_a_clear_error() -> None:
