@@ -237,15 +237,19 @@ async def request(ws: ClientConnection, message: dict[str, Any]) -> dict[str, An
 Player = Callable[[ClientConnection, float, list[float], random.Random], Awaitable[int]]
 
 
-def game_player(policies: dict[str, str]) -> Player:
+def game_player(policies: dict[str, str], seats: Any = None) -> Player:
+    """A client playing whole games with random legal moves, the other seats ``policies``;
+    with ``seats`` it holds those seats of each game (``"all"``: self-play)."""
+
     async def play(
         ws: ClientConnection, deadline: float, latencies: list[float], rng: random.Random
     ) -> int:
         steps = 0
         while time.perf_counter() < deadline:
-            reply = await request(
-                ws, {"type": "reset", "data": {"seed": rng.getrandbits(32), "policies": policies}}
-            )
+            data: dict[str, Any] = {"seed": rng.getrandbits(32), "policies": policies}
+            if seats is not None:
+                data["seats"] = seats
+            reply = await request(ws, {"type": "reset", "data": data})
             while not reply["data"]["done"] and time.perf_counter() < deadline:
                 action = rng.choice(reply["data"]["observation"]["legal_actions"])
                 started = time.perf_counter()
@@ -600,29 +604,6 @@ async def run_scale(total: int, active: int, seconds: float, policies: dict[str,
 
 
 # ------------------------------------------------------------------------------- multi-seat modes
-def seats_player(seats: Any) -> Player:
-    """One client holding ``seats`` of each game (``"all"``: self-play), random legal moves."""
-
-    async def play(
-        ws: ClientConnection, deadline: float, latencies: list[float], rng: random.Random
-    ) -> int:
-        steps = 0
-        while time.perf_counter() < deadline:
-            data: dict[str, Any] = {"seed": rng.getrandbits(32), "policies": RANDOM_POLICIES}
-            if seats is not None:
-                data["seats"] = seats
-            reply = await request(ws, {"type": "reset", "data": data})
-            while not reply["data"]["done"] and time.perf_counter() < deadline:
-                action = rng.choice(reply["data"]["observation"]["legal_actions"])
-                started = time.perf_counter()
-                reply = await request(ws, {"type": "step", "data": action})
-                latencies.append(time.perf_counter() - started)
-                steps += 1
-        return steps
-
-    return play
-
-
 RANDOM_POLICIES = {"impostor": "random", "crewmate": "random"}
 
 
@@ -690,7 +671,8 @@ async def shared_group(url: str, deadline: float, handoffs: list[float], rng: ra
 
 async def run_shared(seconds: float, games: int) -> None:
     print(f"multi-seat modes; {os.cpu_count()} CPUs; {seconds:g} s per run")
-    one_seat, all_seats = seats_player(None), seats_player("all")
+    one_seat = game_player(RANDOM_POLICIES)
+    all_seats = game_player(RANDOM_POLICIES, seats="all")
 
     async def throughput(server: Server, player: Player) -> Throughput:
         await measure(server, 1, 1.0, player)  # warm-up
