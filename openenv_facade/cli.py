@@ -12,6 +12,7 @@ import argparse
 import contextlib
 import gc
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from openenv_facade.settings import parse_policy_list
@@ -89,6 +90,12 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
         "the process list; default none)",
     )
     parser.add_argument(
+        "--replay-dir",
+        metavar="DIR",
+        help="folder of game logs (games.jsonl or .jsonl.gz, as `amongus play --log-dir` writes "
+        "them) that the web page may replay (AMONGUS_REPLAY_DIR; default none)",
+    )
+    parser.add_argument(
         "--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"]
     )
 
@@ -113,7 +120,10 @@ def run_serve(args: argparse.Namespace) -> int:
             read_timeout_s=args.read_timeout,
             max_connections=args.max_connections,
         )
-        app = create_app(settings)
+        replay_dir = Path(args.replay_dir) if args.replay_dir else None
+        if replay_dir is not None and not replay_dir.is_dir():
+            raise ValueError(f"--replay-dir {args.replay_dir!r} is not a folder")
+        app = create_app(settings, replay_dir=replay_dir)
     except ValueError as exc:
         raise SystemExit(f"amongus serve: {exc}") from None
     tune_garbage_collector()
