@@ -15,7 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.server.conftest import RunningServer
+from openenv_facade.settings import ServerSettings
+from tests.server.conftest import serve
 from tests.server.test_trl_example import load_example
 
 pytestmark = pytest.mark.slow
@@ -34,14 +35,21 @@ def require_training_packages() -> None:
         )
 
 
-def test_two_grpo_steps_on_cpu_against_live_games(server: RunningServer, tmp_path: Path) -> None:
+def test_two_grpo_steps_on_cpu_against_live_games(tmp_path: Path) -> None:
     require_training_packages()
+    # Sessions outlive the CPU's slow steps, so the games can be inspected after training
+    # (resets after an expired session are tested in test_trl_example.py).
+    with serve(ServerSettings(max_sessions=16, session_timeout_s=3600.0)) as server:
+        train_and_check(server.base_url, tmp_path)
+
+
+def train_and_check(base_url: str, tmp_path: Path) -> None:
     import torch
 
     example = load_example()
     args = example.parse_args(
         [
-            "--server-url", server.base_url,
+            "--server-url", base_url,
             "--max-steps", "2",
             "--num-generations", str(NUM_GENERATIONS),
             "--max-completion-length", "32",
