@@ -347,18 +347,21 @@ def build_trainer(args: argparse.Namespace) -> Any:
     log_path = output_dir / "log.jsonl"
     log_path.write_text("")
 
-    class JsonLinesLog(TrainerCallback):  # type: ignore[misc]
+    class JsonLinesLog(TrainerCallback):
         """Appends every log (loss, rewards, tool metrics) to ``log.jsonl``."""
 
-        def on_log(self, _args: Any, state: Any, _control: Any, logs: Any = None, **_: Any) -> None:
+        def on_log(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
+            line = {"step": state.global_step, **(kwargs.get("logs") or {})}
             with log_path.open("a") as log:
-                log.write(json.dumps({"step": state.global_step, **(logs or {})}) + "\n")
+                log.write(json.dumps(line) + "\n")
 
     config = GRPOConfig(
         output_dir=str(output_dir),
         use_cpu=args.cpu,
-        bf16=False,
+        bf16=args.bf16,
         fp16=False,
+        use_vllm=args.vllm is not None,
+        vllm_mode=args.vllm or "colocate",
         max_steps=args.max_steps,
         num_generations=args.num_generations,
         per_device_train_batch_size=args.num_generations * args.groups_per_step,
@@ -372,12 +375,13 @@ def build_trainer(args: argparse.Namespace) -> Any:
         save_strategy="no",
         seed=args.seed,
     )
+    reward_functions: list[Any] = [game_reward, format_reward]
     numbers = itertools.count()  # TRL builds its seats in a fixed order: stand-in seeds repeat
     return GRPOTrainer(
         model=model,
         processing_class=tokenizer,
         train_dataset=Dataset.from_dict(rows),
-        reward_funcs=[game_reward, format_reward],
+        reward_funcs=reward_functions,
         args=config,
         environment_factory=lambda: AmongUsSeat(args.server_url, next(numbers)),
         callbacks=[JsonLinesLog()],
@@ -404,6 +408,11 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--threads", type=int, default=1, help="torch threads (0: torch's own)")
     parser.add_argument("--gpu", dest="cpu", action="store_false", help="let TRL use a GPU")
+    parser.add_argument("--bf16", action="store_true", help="bfloat16 training (GPU)")
+    parser.add_argument(
+        "--vllm", choices=["colocate", "server"], default=None,
+        help="generate with vLLM (GPU): in this process, or on a `trl vllm-serve` server",
+    )  # fmt: skip
     parser.add_argument(
         "--gradient-checkpointing", action="store_true",
         help="recompute activations in the backward pass (saves memory on big models; slower)",
