@@ -6,6 +6,7 @@ from __future__ import annotations
 import importlib.util
 import inspect
 import random
+import time
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -13,7 +14,8 @@ from typing import Any
 import pytest
 
 from amongus_marl.chat import TOOL_NAMES
-from tests.server.conftest import RANDOM_POLICIES, RunningServer
+from openenv_facade.settings import ServerSettings
+from tests.server.conftest import RANDOM_POLICIES, RunningServer, serve
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "trl_grpo.py"
 
@@ -89,3 +91,16 @@ def test_a_refused_call_changes_nothing(server: RunningServer) -> None:
     assert answer.startswith("Not possible") and "Nowhere" in answer
     assert seat._client.state() == state and seat.reward == 0.0 and not seat.done
     seat._close()
+
+
+def test_a_reset_after_the_server_expired_the_session_starts_a_new_one() -> None:
+    """Between two training batches the trainer may leave a seat idle longer than the server's
+    session timeout: the next reset opens a new session instead of failing."""
+    example = load_example()
+    with serve(ServerSettings(max_sessions=4, session_timeout_s=0.3)) as server:
+        seat = example.AmongUsSeat(server.base_url)
+        first = seat.reset(seed=5, seat=0, policies=RANDOM_POLICIES)
+        time.sleep(1.0)
+        assert seat.reset(seed=5, seat=0, policies=RANDOM_POLICIES) == first
+        assert seat._client.state().step_count == 0 and not seat.done
+        seat._close()
