@@ -21,7 +21,9 @@ Rewards (two reward functions, weight 1 each, so a rollout scores in [-2, 2]):
   from its own generator seeded by the game's seed and the seat's number (TRL builds its seats
   in a fixed order, so a run repeats). Every outcome is a real game's (the model's moves, then
   random ones): a Monte Carlo estimate of where the model's moves lead, noisy when the model made
-  few. The moves are counted apart and logged as ``model_moves`` and ``stand_in_moves``.
+  few. The moves are counted apart and logged as ``model_moves`` and ``stand_in_moves``. The
+  seats of a group have different stand-ins, so their outcomes spread even when the model made
+  no move at all: that spread is the stand-in's luck, which GRPO then follows as noise.
 * ``format_reward``: whether the model spoke in tool calls: -1 for a reply with no attempt at a
   call, -0.5 for a ``<tool_call>`` TRL could not parse, else the share of its calls the game
   accepted (0 to 1; a call with a bad name or arguments, or an illegal move, is refused and
@@ -339,6 +341,7 @@ def build_trainer(args: argparse.Namespace) -> Any:
     from transformers import TrainerCallback
     from trl import GRPOConfig, GRPOTrainer
 
+    os.environ.setdefault("TRL_EXPERIMENTAL_SILENCE", "1")  # environment_factory is experimental
     if args.threads:
         torch.set_num_threads(args.threads)
     model, tokenizer = load_model(args.model)
@@ -434,7 +437,6 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    os.environ.setdefault("TRL_EXPERIMENTAL_SILENCE", "1")  # environment_factory is experimental
     build_trainer(parse_args(argv)).train()
 
 
