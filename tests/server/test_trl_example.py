@@ -104,3 +104,46 @@ def test_a_reset_after_the_server_expired_the_session_starts_a_new_one() -> None
         assert seat.reset(seed=5, seat=0, policies=RANDOM_POLICIES) == first
         assert seat._client.state().step_count == 0 and not seat.done
         seat._close()
+
+
+def test_game_reward_finishes_an_unfinished_game_with_the_seeded_stand_in(
+    server: RunningServer,
+) -> None:
+    example = load_example()
+    outcomes = []
+    for _ in range(2):  # the same seat number and seed: the same stand-in, the same game
+        seat = example.AmongUsSeat(server.base_url, number=3)
+        seat.reset(seed=11, role="impostor", config="five_member", policies=RANDOM_POLICIES)
+        assert not seat.done
+        [reward] = example.game_reward(environments=[seat])
+        assert seat.done and reward == seat.reward and reward in (-1.0, 1.0)
+        assert seat._client.state().step_count == seat.stand_in_moves > 0
+        outcomes.append((reward, seat.stand_in_moves))
+        seat._close()
+    assert outcomes[0] == outcomes[1]
+
+
+def test_format_reward_scores_the_model_s_tool_calls(server: RunningServer) -> None:
+    example = load_example()
+    seat = example.AmongUsSeat(server.base_url)
+    seat.reset(seed=4, seat=0, policies=RANDOM_POLICIES)
+    room = next(a.target for a in seat.observation.legal_actions if a.type == "move")
+    seat.move(room=room)  # accepted
+    seat.move(room="Nowhere")  # refused: changes nothing
+
+    def call(name: str) -> dict[str, Any]:
+        return {"type": "function", "function": {"name": name, "arguments": {}}}
+
+    def reply(content: str, *names: str) -> dict[str, Any]:
+        return {"role": "assistant", "content": content, "tool_calls": [call(n) for n in names]}
+
+    tool_answer = {"role": "tool", "name": "move", "content": "..."}
+    completions = [
+        [{"role": "assistant", "content": "I think I will go to Admin."}],
+        [{"role": "assistant", "content": '<tool_call>\n{"name": move, "argu'}],
+        # two calls reached the seat (one accepted) and a third, unknown to the seat, did not
+        [reply("", "move"), tool_answer, reply("", "move", "fly"), tool_answer, tool_answer],
+    ]
+    rewards = example.format_reward(completions=completions, environments=[seat, seat, seat])
+    assert rewards == [example.NO_CALL, example.UNPARSED_CALL, pytest.approx(1 / 3)]
+    seat._close()
