@@ -11,6 +11,12 @@ discussion round and otherwise to a random legal action from the seat's seeded g
 fallback is counted (``decisions``, ``fallbacks``, ``fallback_rate``, ``stats()``, and per game
 ``game_stats(game)``) and logged.
 
+Structured output. With ``structured_output="json_schema"`` (OpenAI, vLLM, ``llama-server``) or
+``"json_object"`` (``llama-cpp-python``'s server), every request carries ``response_format``
+with a JSON Schema whose ``action`` is an enum of the legal actions (``llm_structured``); an
+answer naming one exactly counts as the match rule ``structured``. An answer that is not JSON,
+or whose action is not in the enum, is read by the tolerant matcher like a free-form one.
+
 Configuration: ``base_url`` and ``api_key`` default to the ``OPENAI_BASE_URL`` and
 ``OPENAI_API_KEY`` environment variables (the URL then to ``https://api.openai.com/v1``); a local
 server that ignores keys still needs some non-empty key. ``model`` names the model;
@@ -77,12 +83,21 @@ from amongus_marl.policies.llm_prompts import (
     INITIAL_MEMORY,
     INITIAL_THINKING,
     fallback_action,
+    match_action,
     match_reply,
     parse_reply,
     phase_hint,
     system_prompt,
     user_message,
 )
+from amongus_marl.policies.llm_structured import (
+    DIALECTS,
+    StructuredReply,
+    read_structured,
+    response_format,
+    structured_action,
+)
+from amongus_marl.policies.llm_structured import answer_format as structured_answer_format
 
 logger = logging.getLogger(__name__)
 
@@ -233,6 +248,7 @@ class LLMPolicy:
         max_consecutive_errors: int = DEFAULT_MAX_CONSECUTIVE_ERRORS,
         preflight: bool = True,
         extra_body: Mapping[str, Any] | None = None,
+        structured_output: str | None = None,
     ) -> None:
         self.model = model
         self.impostor_model = impostor_model
@@ -243,6 +259,12 @@ class LLMPolicy:
             raise ValueError(f"the temperature must be a finite number >= 0, got {temperature}")
         if max_tokens is not None and max_tokens < 1:
             raise ValueError(f"max_tokens must be at least 1, got {max_tokens}")
+        if structured_output is not None and structured_output not in DIALECTS:
+            raise ValueError(
+                f"structured_output must be one of {', '.join(DIALECTS)} or None, got "
+                f"{structured_output!r}"
+            )
+        self.structured_output = structured_output
         self.temperature = temperature
         self.max_tokens = max_tokens
         self.match_threshold = match_threshold
@@ -385,7 +407,8 @@ class LLMPolicy:
         state = self._game_state(game)
         memory = state.seats.setdefault(seat, _SeatState())
         if memory.system is None:
-            memory.system = system_prompt(game, seat)
+            answer = structured_answer_format() if self.structured_output else None
+            memory.system = system_prompt(game, seat, answer)
         prompt = user_message(
             _observation_text(observation, view), memory.memory, memory.thinking, phase_hint(game)
         )
@@ -404,6 +427,13 @@ class LLMPolicy:
             {"role": "system", "content": memory.system},
             {"role": "user", "content": prompt},
         ]
+        extra_body = self.extra_body
+        if self.structured_output is not None:
+            # The caller's own extra_body wins, as everywhere else.
+            extra_body = {
+                "response_format": response_format(legal, self.structured_output),
+                **extra_body,
+            }
         completion: Completion | None = None
         error: LLMRequestError | None = None
         try:
@@ -412,7 +442,7 @@ class LLMPolicy:
                 model=model,
                 temperature=self.temperature,
                 max_tokens=self.max_tokens,
-                extra_body=self.extra_body,
+                extra_body=extra_body,
             )
         except LLMRequestError as failure:
             error = failure
@@ -495,11 +525,6 @@ class LLMPolicy:
         if usage:
             self.prompt_tokens += _token_count(usage.get("prompt_tokens"))
             self.completion_tokens += _token_count(usage.get("completion_tokens"))
-        reply = parse_reply(completion.text)
-        if reply.memory:
-            memory.memory = reply.memory[: self.memory_chars]
-        if reply.thinking:
-            memory.thinking = reply.thinking[: self.memory_chars]
         record.update(
             raw_response=completion.text,
             error=None,
@@ -508,6 +533,17 @@ class LLMPolicy:
             latency=round(completion.latency, 4),
             usage=usage,
             finish_reason=completion.finish_reason,
+        )
+        if self.structured_output is not None:
+            structured = read_structured(completion.text)
+            if structured is not None:
+                return self._decide_structured(structured, legal, memory, state, record)
+        reply = parse_reply(completion.text)
+        if reply.memory:
+            memory.memory = reply.memory[: self.memory_chars]
+        if reply.thinking:
+            memory.thinking = reply.thinking[: self.memory_chars]
+        record.update(
             parsed={
                 "memory": reply.memory,
                 "thinking": reply.thinking,
@@ -526,6 +562,47 @@ class LLMPolicy:
         if found.score is not None:
             record["match_score"] = found.score
         return found.action, found.how, None
+
+    def _decide_structured(
+        self,
+        reply: StructuredReply,
+        legal: Sequence[Action],
+        memory: _SeatState,
+        state: _GameState,
+        record: dict[str, Any],
+    ) -> tuple[str, str | None, str | None]:
+        """A JSON answer: an exact enum value is the ``structured`` match; any other action
+        text goes to the free-form matcher (a server that ignored the schema)."""
+        if reply.memory:
+            memory.memory = reply.memory[: self.memory_chars]
+        if reply.thinking:
+            memory.thinking = reply.thinking[: self.memory_chars]
+        record["parsed"] = {
+            "memory": reply.memory,
+            "thinking": reply.thinking,
+            "action": reply.action,
+            "message": reply.message,
+            "structured": True,
+            "json": True,
+        }
+        chosen = structured_action(reply, legal)
+        if chosen is not None:
+            return chosen, "structured", None
+        if reply.action is not None:
+            text = reply.action
+            if text.upper() == "SPEAK" and reply.message:
+                text = f"SPEAK: {reply.message}"
+            found = match_action(text, legal, self.match_threshold)
+            if found is not None:
+                if found.score is not None:
+                    record["match_score"] = found.score
+                return found.action, found.how, None
+        reason = "unusable answer: " + (
+            "no legal action matches the JSON answer's action"
+            if reply.action is not None
+            else "the JSON answer has no action"
+        )
+        return fallback_action(legal, state.rng.randrange(len(legal))), None, reason
 
     def _write_log(self, game: str, record: dict[str, Any]) -> None:
         if self.log_dir is None:
@@ -618,6 +695,14 @@ def add_llm_arguments(parser: argparse.ArgumentParser) -> argparse._ArgumentGrou
         "games at once (default: %(default)s)",
     )
     group.add_argument(
+        "--llm-structured",
+        choices=DIALECTS,
+        metavar="DIALECT",
+        help="ask for structured output: a JSON Schema per turn whose action is an enum of the "
+        "legal actions, sent as response_format in the server's dialect: json_schema (OpenAI, "
+        "vLLM, llama.cpp's llama-server) or json_object (llama-cpp-python's server)",
+    )
+    group.add_argument(
         "--llm-log-dir",
         metavar="DIR",
         help="write every prompt and response as JSONL, one file per game",
@@ -650,6 +735,7 @@ def policy_kwargs_from_args(args: argparse.Namespace, role: str | None = None) -
         "retries": "llm_retries",
         "concurrency": "llm_concurrency",
         "log_dir": "llm_log_dir",
+        "structured_output": "llm_structured",
     }
     for key, attribute in options.items():
         value = getattr(args, attribute, None)

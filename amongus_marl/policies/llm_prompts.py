@@ -48,8 +48,9 @@ DEFAULT_MATCH_THRESHOLD: Final[float] = 0.75
 
 
 # ---------------------------------------------------------------------- system prompt
-def system_prompt(game: Game, seat: int) -> str:
-    """The system prompt of ``seat``: the game, the map, the role and the answer format."""
+def system_prompt(game: Game, seat: int, answer: str | None = None) -> str:
+    """The system prompt of ``seat``: the game, the map, the role and the answer format
+    (``answer``: another "How to answer" text, e.g. structured output's)."""
     me = game.players[seat]
     article = "an" if me.is_impostor else "a"
     parts = [
@@ -60,7 +61,7 @@ def system_prompt(game: Game, seat: int) -> str:
         "# The map\n" + map_description(),
         "# Your role\n"
         + (_impostor_brief(game, seat) if me.is_impostor else _crewmate_brief(game)),
-        "# How to answer\n" + answer_format(),
+        "# How to answer\n" + (answer or answer_format()),
     ]
     return "\n\n".join(parts)
 
