@@ -53,15 +53,17 @@ def system_prompt(game: Game, seat: int, answer: str | None = None) -> str:
     (``answer``: another "How to answer" text, e.g. structured output's)."""
     me = game.players[seat]
     article = "an" if me.is_impostor else "a"
+    # What every seat of the game is told comes first and the seat's own part last, so a local
+    # server that reuses the longest prompt prefix it has evaluated (llama.cpp does) evaluates
+    # the rules and the map once for all the seats it plays, not once per seat change.
     parts = [
-        f"You are {me.name}, {article} {me.identity.lower()} in a text game of Among Us on the "
-        "Skeld spaceship. Every turn you get what you can see and the actions you may take, and "
-        "you answer with one of those actions.",
+        "This is a text game of Among Us on the Skeld spaceship. Every turn you get what you can "
+        "see and the actions you may take, and you answer with one of those actions.",
         "# The game\n" + rules_summary(game) + "\n" + _rule_details(game),
         "# The map\n" + map_description(),
-        "# Your role\n"
-        + (_impostor_brief(game, seat) if me.is_impostor else _crewmate_brief(game)),
         "# How to answer\n" + (answer or answer_format()),
+        f"# Your role\nYou are {me.name}, {article} {me.identity.lower()}.\n"
+        + (_impostor_brief(game, seat) if me.is_impostor else _crewmate_brief(game)),
     ]
     return "\n\n".join(parts)
 

@@ -109,3 +109,13 @@ def test_the_phase_hint_follows_the_meeting():
         game.step("SPEAK: ...")
     assert game.is_voting
     assert phase_hint(game) == "Meeting phase, voting"
+
+
+def test_the_seats_prompts_differ_only_after_a_shared_prefix(seven):
+    # A local server reuses the prompt prefix it evaluated last, whichever seat asked.
+    prompts = [system_prompt(seven, p.seat) for p in seven.players]
+    shared = prompts[0][: prompts[0].index("# Your role")]
+    assert len(shared) > 0.7 * len(prompts[0])
+    for p, prompt in zip(seven.players, prompts, strict=True):
+        assert prompt.startswith(shared)
+        assert p.name not in shared and p.name in prompt[len(shared) :]
