@@ -90,7 +90,7 @@ def check_accounting(summary: dict[str, Any], run: Path, games: int, role: str) 
     assert sum(g["decisions"] for g in per_game) == counted["decisions"]
     assert sum(g["fallbacks"] for g in per_game) == counted["fallbacks"]
     for record in records:
-        assert RECORD_KEYS <= set(record)
+        assert set(record) >= RECORD_KEYS
         assert record["model"] == local_model.MODEL_ALIAS
         assert record["role"].lower() == role
         assert record["error"] is None, record["error"]
