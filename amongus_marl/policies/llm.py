@@ -82,6 +82,9 @@ from amongus_marl.policies.llm_prompts import (
     DEFAULT_MATCH_THRESHOLD,
     INITIAL_MEMORY,
     INITIAL_THINKING,
+    PROMPT_STYLES,
+    compact_system_prompt,
+    compact_user_message,
     fallback_action,
     match_action,
     match_reply,
@@ -249,6 +252,7 @@ class LLMPolicy:
         preflight: bool = True,
         extra_body: Mapping[str, Any] | None = None,
         structured_output: str | None = None,
+        prompt_style: str = "full",
     ) -> None:
         self.model = model
         self.impostor_model = impostor_model
@@ -265,6 +269,11 @@ class LLMPolicy:
                 f"{structured_output!r}"
             )
         self.structured_output = structured_output
+        if prompt_style not in PROMPT_STYLES:
+            raise ValueError(
+                f"prompt_style must be one of {', '.join(PROMPT_STYLES)}, got {prompt_style!r}"
+            )
+        self.prompt_style = prompt_style
         self.temperature = temperature
         self.max_tokens = max_tokens
         self.match_threshold = match_threshold
@@ -406,12 +415,17 @@ class LLMPolicy:
             raise LLMConfigError(f"no model for {role} seats played by 'llm': pass --{role}-model")
         state = self._game_state(game)
         memory = state.seats.setdefault(seat, _SeatState())
+        compact = self.prompt_style == "compact"
         if memory.system is None:
-            answer = structured_answer_format() if self.structured_output else None
-            memory.system = system_prompt(game, seat, answer)
-        prompt = user_message(
-            _observation_text(observation, view), memory.memory, memory.thinking, phase_hint(game)
-        )
+            answer = structured_answer_format(not compact) if self.structured_output else None
+            memory.system = (compact_system_prompt if compact else system_prompt)(
+                game, seat, answer
+            )
+        information = _observation_text(observation, view)
+        if compact:
+            prompt = compact_user_message(information)
+        else:
+            prompt = user_message(information, memory.memory, memory.thinking, phase_hint(game))
         record: dict[str, Any] = {
             "game_id": state.game_id,
             "step": len(game.steps),
@@ -431,7 +445,7 @@ class LLMPolicy:
         if self.structured_output is not None:
             # The caller's own extra_body wins, as everywhere else.
             extra_body = {
-                "response_format": response_format(legal, self.structured_output),
+                "response_format": response_format(legal, self.structured_output, not compact),
                 **extra_body,
             }
         completion: Completion | None = None
@@ -551,7 +565,9 @@ class LLMPolicy:
                 "structured": reply.structured,
             },
         )
-        found = match_reply(reply, legal, self.match_threshold)
+        found = match_reply(
+            reply, legal, self.match_threshold, from_start=self.prompt_style == "compact"
+        )
         if found is None:
             reason = "unusable answer: " + (
                 "no legal action matches the [Action] section"
@@ -703,6 +719,20 @@ def add_llm_arguments(parser: argparse.ArgumentParser) -> argparse._ArgumentGrou
         "vLLM, llama.cpp's llama-server) or json_object (llama-cpp-python's server)",
     )
     group.add_argument(
+        "--llm-prompt",
+        choices=PROMPT_STYLES,
+        metavar="STYLE",
+        help="prompt style: full (rules, map, role brief; answers in three sections; the "
+        "default) or compact (for small models: a short summary and a one-line answer)",
+    )
+    group.add_argument(
+        "--local-model",
+        action="store_true",
+        help="serve SmolLM2-135M-Instruct on this machine for the run (llama.cpp on 127.0.0.1, "
+        "the llm-local extra): sets the endpoint and key, the models left unset, one request "
+        "at a time, and json_object for --llm-structured",
+    )
+    group.add_argument(
         "--llm-log-dir",
         metavar="DIR",
         help="write every prompt and response as JSONL, one file per game",
@@ -736,6 +766,7 @@ def policy_kwargs_from_args(args: argparse.Namespace, role: str | None = None) -
         "concurrency": "llm_concurrency",
         "log_dir": "llm_log_dir",
         "structured_output": "llm_structured",
+        "prompt_style": "llm_prompt",
     }
     for key, attribute in options.items():
         value = getattr(args, attribute, None)

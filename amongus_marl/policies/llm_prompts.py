@@ -196,6 +196,45 @@ def answer_format() -> str:
     )
 
 
+# ---------------------------------------------------------------------- compact prompts
+#: Prompt styles: ``full`` (the reference's three-section answer, rules, map and role brief) and
+#: ``compact`` (for small models: a short rule summary and a one-line answer).
+PROMPT_STYLES: Final[tuple[str, ...]] = ("full", "compact")
+#: Longest speech taken from a free answer in a discussion round (the ``speech`` rule).
+SPEECH_CHARS: Final[int] = 300
+
+
+def compact_system_prompt(game: Game, seat: int, answer: str | None = None) -> str:
+    """A short system prompt for small models (a few hundred tokens, not a few thousand).
+
+    SmolLM2-135M given the full prompt mostly carries on writing game text and never reaches an
+    ``[Action]`` section; asked for one line, it answers in one line far more often. The rules
+    are the one-paragraph summary, the role its goal; the seat's part comes last, as in
+    ``system_prompt``.
+    """
+    me = game.players[seat]
+    if me.is_impostor:
+        mates = [game.names[s] for s in game.impostor_seats() if s != seat]
+        role = "an IMPOSTOR" + (f" with {', '.join(mates)}" if mates else "")
+        goal = "kill crewmates when no one else is in the room, and avoid being voted out"
+    else:
+        role = "a CREWMATE"
+        goal = "do your tasks, report bodies, and vote out the impostor"
+    how = answer or (
+        "Reply with one line: one action copied exactly from the numbered list of available "
+        "actions. In a meeting discussion, reply with SPEAK: and one short sentence."
+    )
+    return (
+        "This is a text game of Among Us. " + rules_summary(game) + "\n\n" + how + "\n\n"
+        f"You are {me.name}, {role}. Your goal: {goal}."
+    )
+
+
+def compact_user_message(information: str) -> str:
+    """The information block and a one-line request (no memory or thinking to carry)."""
+    return f"{information.rstrip()}\n\nYour action, one line from the list above:"
+
+
 # ---------------------------------------------------------------------- user message
 def phase_hint(game: Game) -> str:
     if game.phase is Phase.TASK:
@@ -259,18 +298,33 @@ def parse_reply(text: str) -> Reply:
 
 
 def match_reply(
-    reply: Reply, legal: Sequence[Action], threshold: float = DEFAULT_MATCH_THRESHOLD
+    reply: Reply,
+    legal: Sequence[Action],
+    threshold: float = DEFAULT_MATCH_THRESHOLD,
+    *,
+    from_start: bool = False,
 ) -> ActionMatch | None:
     """The legal action an answer names. An ``[Action]`` section is matched as a whole; an
-    answer without one is read line by line from the end, where models put their conclusion."""
+    answer without one is read line by line from the end, where models put their conclusion
+    (``from_start``: from the top, for a one-line answer a small model may run on after).
+
+    In a discussion round, where speaking is all a player can do, an answer that names no
+    action is taken as what the player says: its first line, as the ``speech`` rule.
+    """
     if reply.structured:
-        return match_action(reply.action, legal, threshold)
-    for line in reversed(reply.action.splitlines()):
-        if line.strip(_DECORATION):
+        found = match_action(reply.action, legal, threshold)
+    else:
+        lines = [line for line in reply.action.splitlines() if line.strip(_DECORATION)]
+        found = None
+        for line in lines if from_start else reversed(lines):
             found = match_action(line, legal, threshold)
             if found is not None:
-                return found
-    return None
+                break
+    if found is None and legal and all(a.kind is ActionKind.SPEAK for a in legal):
+        said = _unquote(" ".join(_first_line(reply.action).strip(_DECORATION).split()))
+        if normalize(said):  # words, not just marks
+            return ActionMatch(f"SPEAK: {said[:SPEECH_CHARS]}", "speech")
+    return found
 
 
 #: Markdown and punctuation that may surround an action (``**MOVE ...**``, ``[Action]: ...``).
@@ -314,7 +368,8 @@ class ActionMatch:
     """The action string to play and how it was recognised."""
 
     action: str
-    how: str  # exact, index, speak, monitor, normalized, contains, contained, words, fuzzy
+    how: str  # exact, index, speak, monitor, normalized, contains, contained, words, fuzzy,
+    # speech (a free answer in a discussion round)
     score: float | None = None  # the difflib ratio, for fuzzy matches
 
 

@@ -70,13 +70,14 @@ def action_choices(legal: Sequence[Action]) -> list[str]:
     return choices
 
 
-def turn_schema(legal: Sequence[Action]) -> dict[str, Any]:
-    """The JSON Schema of one answer (see the module docstring)."""
-    properties: dict[str, Any] = {
-        "memory": {"type": "string", "maxLength": MEMORY_CHARS},
-        "thinking": {"type": "string", "maxLength": THINKING_CHARS},
-        "action": {"type": "string", "enum": action_choices(legal)},
-    }
+def turn_schema(legal: Sequence[Action], reasoning: bool = True) -> dict[str, Any]:
+    """The JSON Schema of one answer (see the module docstring); without ``reasoning`` (the
+    compact prompt style) the answer is the action alone."""
+    properties: dict[str, Any] = {}
+    if reasoning:
+        properties["memory"] = {"type": "string", "maxLength": MEMORY_CHARS}
+        properties["thinking"] = {"type": "string", "maxLength": THINKING_CHARS}
+    properties["action"] = {"type": "string", "enum": action_choices(legal)}
     if any(action.kind is ActionKind.SPEAK for action in legal):
         properties["message"] = {"type": "string", "maxLength": MESSAGE_CHARS}
     return {
@@ -87,9 +88,11 @@ def turn_schema(legal: Sequence[Action]) -> dict[str, Any]:
     }
 
 
-def response_format(legal: Sequence[Action], dialect: str) -> dict[str, Any]:
+def response_format(
+    legal: Sequence[Action], dialect: str, reasoning: bool = True
+) -> dict[str, Any]:
     """The request's ``response_format`` for ``legal`` in ``dialect`` (see ``DIALECTS``)."""
-    schema = turn_schema(legal)
+    schema = turn_schema(legal, reasoning)
     if dialect == "json_schema":
         return {
             "type": "json_schema",
@@ -100,22 +103,20 @@ def response_format(legal: Sequence[Action], dialect: str) -> dict[str, Any]:
     raise ValueError(f"unknown structured-output dialect {dialect!r}; choose from {DIALECTS}")
 
 
-def answer_format(can_speak: bool = True) -> str:
-    """The system prompt's "How to answer" in structured mode."""
-    message = (
-        ' When you choose "SPEAK", "message" holds what you say; otherwise leave it empty.'
-        if can_speak
+def answer_format(reasoning: bool = True) -> str:
+    """The system prompt's "How to answer" in structured mode (``reasoning``: with the memory
+    and thinking fields)."""
+    keys = (
+        '"memory" (what to remember for the rest of the game: where players were, what they '
+        'did, whom you suspect), "thinking" (brief reasoning), '
+        if reasoning
         else ""
     )
     return (
-        "Answer with one JSON object with the keys "
-        '"memory" (what to remember for the rest of the game: where players were, what they '
-        'did, whom you suspect), "thinking" (brief reasoning) and "action" (one of the '
-        "available actions, copied exactly)"
-        + (', and "message"' if can_speak else "")
-        + "."
-        + message
-        + ' To watch a room on the security monitor, choose "VIEW MONITOR" followed by the room.'
+        f"Answer with one JSON object with the keys {keys}"
+        '"action" (one of the available actions, copied exactly) and, in meetings, "message". '
+        'When you choose "SPEAK", "message" holds what you say; otherwise leave it empty. '
+        'To watch a room on the security monitor, choose "VIEW MONITOR" followed by the room.'
     )
 
 

@@ -162,3 +162,21 @@ def test_a_server_that_dies_at_start_is_a_clear_error(tmp_path: Path) -> None:
     broken.write_bytes(b"not a model")
     with pytest.raises(LocalModelError, match="exited with code"):
         LocalModelServer(broken, startup_timeout=60).start()
+
+
+def test_play_serves_the_model_itself_with_local_model(short_config: Path, tmp_path: Path) -> None:
+    games = tmp_path / "games"
+    command = [
+        sys.executable,
+        "-m",
+        "amongus_marl.cli",
+        "play",
+        *("--quiet", "--bootstrap", "0", "--games", "1", "--config", str(short_config)),
+        *("--impostor", "llm", "--crewmate", "heuristic", "--local-model"),
+        *("--llm-max-tokens", "32", "--log-dir", str(games)),
+    ]
+    finished = subprocess.run(command, capture_output=True, text=True, timeout=1200, check=False)
+    assert finished.returncode == 0, finished.stderr[-3000:]
+    assert "serving smollm2 at http://127.0.0.1:" in finished.stderr
+    summary = json.loads((games / "summary.json").read_text(encoding="utf-8"))
+    assert summary["games"] == 1 and summary["fallbacks"]["llm"]["decisions"] > 0

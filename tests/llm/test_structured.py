@@ -187,3 +187,21 @@ def test_an_action_outside_the_enum_still_goes_through_the_tolerant_matcher(
     policy.reset(3)
     assert policy.act(observation, info, view) == target.text
     assert policy.fallbacks == 0 and "structured" not in policy.matches
+
+
+def test_the_compact_style_asks_for_the_action_alone(llm_server: ScriptedServer, make_llm):
+    def choose_first(body: dict[str, Any]) -> str:
+        return json.dumps({"action": _enum(body)[0]})
+
+    llm_server.responder = choose_first
+    policy: LLMPolicy = make_llm(structured_output="json_object", prompt_style="compact")
+    _, observation, info, view = first_turn(seed=3)
+    policy.reset(3)
+    assert policy.act(observation, info, view) == action_choices(view.legal)[0]
+    body = llm_server.completions[-1]
+    assert body["response_format"]["schema"] == turn_schema(view.legal, reasoning=False)
+    assert "memory" not in body["response_format"]["schema"]["properties"]
+    assert body["messages"][-1]["content"].endswith("Your action, one line from the list above:")
+    assert policy.matches == {"structured": 1}
+    with pytest.raises(ValueError, match="prompt_style"):
+        LLMPolicy("m", api_key="k", prompt_style="tiny")
