@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import signal
 import statistics
 import sys
 import tempfile
@@ -219,6 +220,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.games < 1:
         parser.error("--games must be at least 1")
     logs = args.log_dir or Path(tempfile.mkdtemp(prefix="llm-local-"))
+    # A SIGTERM unwinds like Ctrl-C, so the model server's process group is stopped too.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     variants = []
     try:
         with LocalModelServer(threads=args.threads) as server:

@@ -52,7 +52,7 @@ MONITOR_CHOICE: Final[str] = "VIEW MONITOR"
 #: Character limits of the free-text fields (a 135M model otherwise fills its token budget).
 MEMORY_CHARS: Final[int] = 400
 THINKING_CHARS: Final[int] = 300
-MESSAGE_CHARS: Final[int] = 300
+MESSAGE_CHARS: Final[int] = 160
 SCHEMA_NAME: Final[str] = "among_us_turn"
 
 
@@ -157,7 +157,8 @@ def _load_object(text: str) -> Mapping[str, Any] | None:
         candidates.append(found.group(0))
     for candidate in candidates:
         try:
-            data = json.loads(candidate)
+            # strict=False: a raw newline inside a string (some grammars let one through).
+            data = json.loads(candidate, strict=False)
         except ValueError:
             continue
         if isinstance(data, dict):

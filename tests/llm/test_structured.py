@@ -205,3 +205,8 @@ def test_the_compact_style_asks_for_the_action_alone(llm_server: ScriptedServer,
     assert policy.matches == {"structured": 1}
     with pytest.raises(ValueError, match="prompt_style"):
         LLMPolicy("m", api_key="k", prompt_style="tiny")
+
+
+def test_a_raw_newline_inside_a_json_string_is_read():
+    reply = read_structured('{"action": "SPEAK", "message": "one\ntwo"}')
+    assert reply is not None and reply.message == "one\ntwo"
