@@ -62,6 +62,7 @@ RULES = (
     "contained",
     "words",
     "fuzzy",
+    "player",
     "speech",
     "structured",
 )

@@ -369,7 +369,7 @@ class ActionMatch:
 
     action: str
     how: str  # exact, index, speak, monitor, normalized, contains, contained, words, fuzzy,
-    # speech (a free answer in a discussion round)
+    # player (a vote or kill by the player's number), speech (free words in a discussion round)
     score: float | None = None  # the difflib ratio, for fuzzy matches
 
 
@@ -550,7 +550,28 @@ def _match_text(text: str, candidates: Sequence[str], threshold: float) -> Actio
     runner_up = scores[1][0] if len(scores) > 1 else -1.0
     if best_score >= threshold and best_score > runner_up:
         return ActionMatch(best, "fuzzy", round(best_score, 4))
-    return None
+    return _match_player_number(said, candidates, normalized)
+
+
+_PLAYER_NUMBER = re.compile(r"\bplayer (\d+)\b")
+
+
+def _match_player_number(
+    said: str, candidates: Sequence[str], normalized: Sequence[str]
+) -> ActionMatch | None:
+    """A vote or kill naming a player by number with the wrong colour ("VOTE Player 3: blue"
+    when Player 3 is yellow): the number is the player's name, the colour a detail small models
+    copy wrongly. The answer must start with the action's verb and name one player only."""
+    numbers = set(_PLAYER_NUMBER.findall(said))
+    if len(numbers) != 1:
+        return None
+    verb, player = said.split()[0], f" player {numbers.pop()} "
+    owners = [
+        candidate
+        for candidate, norm in zip(candidates, normalized, strict=True)
+        if norm.split()[0] == verb and player in f" {norm} "
+    ]
+    return ActionMatch(owners[0], "player") if len(owners) == 1 else None
 
 
 def _in_order(words: list[str], within: list[str]) -> bool:

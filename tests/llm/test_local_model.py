@@ -11,6 +11,8 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+import re
+import shlex
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -20,7 +22,7 @@ from typing import Any
 import pytest
 
 from amongagents.replay import read_jsonl
-from amongus_marl.cli import GAME_LOG_FILE
+from amongus_marl.cli import GAME_LOG_FILE, build_parser
 from amongus_marl.policies import local_model
 from amongus_marl.policies.local_model import LocalModelError, LocalModelServer
 from tests.llm.helpers import RECORD_KEYS, read_log
@@ -109,7 +111,7 @@ def test_the_model_plays_impostor_free_form(
         short_config,
         tmp_path,
         *("--games", "2", "--impostor", "llm", "--crewmate", "heuristic"),
-        *("--impostor-model", local_server.model, "--llm-max-tokens", "64"),
+        *("--impostor-model", local_server.model, "--llm-max-tokens", "48"),
     )
     check_accounting(summary, tmp_path, games=2, role="impostor")
 
@@ -122,8 +124,8 @@ def test_the_model_plays_crewmates_with_structured_output(
         short_config,
         tmp_path,
         *("--games", "1", "--impostor", "heuristic", "--crewmate", "llm"),
-        *("--crewmate-model", local_server.model, "--llm-max-tokens", "160"),
-        *("--llm-structured", local_model.STRUCTURED_DIALECT),
+        *("--crewmate-model", local_server.model, "--llm-max-tokens", "64"),
+        *("--llm-structured", local_model.STRUCTURED_DIALECT, "--llm-prompt", "compact"),
     )
     check_accounting(summary, tmp_path, games=1, role="crewmate")
     records = [r for game in read_log(tmp_path / "prompts").values() for r in game]
@@ -173,6 +175,7 @@ def test_play_serves_the_model_itself_with_local_model(short_config: Path, tmp_p
         "play",
         *("--quiet", "--bootstrap", "0", "--games", "1", "--config", str(short_config)),
         *("--impostor", "llm", "--crewmate", "heuristic", "--local-model"),
+        *("--llm-prompt", "compact"),
         *("--llm-max-tokens", "32", "--log-dir", str(games)),
     ]
     finished = subprocess.run(command, capture_output=True, text=True, timeout=1200, check=False)
@@ -180,3 +183,18 @@ def test_play_serves_the_model_itself_with_local_model(short_config: Path, tmp_p
     assert "serving smollm2 at http://127.0.0.1:" in finished.stderr
     summary = json.loads((games / "summary.json").read_text(encoding="utf-8"))
     assert summary["games"] == 1 and summary["fallbacks"]["llm"]["decisions"] > 0
+
+
+def test_the_readmes_local_model_commands_parse() -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```bash\n(.*?)```", readme, re.DOTALL)
+    lines = [
+        line
+        for block in blocks
+        for line in block.replace("\\\n", " ").splitlines()
+        if line.startswith("amongus play") and "--local-model" in line
+    ]
+    assert lines, "the README shows amongus play --local-model"
+    for line in lines:
+        args = build_parser().parse_args(shlex.split(line)[1:])
+        assert args.local_model and args.llm_prompt == "compact"

@@ -348,3 +348,20 @@ def test_the_speech_rule_is_only_for_discussions_and_only_for_words():
     long = "word " * 200
     found = match_reply(parse_reply(long), DISCUSSION)
     assert found is not None and len(found.action) == len("SPEAK: ") + 300
+
+
+@pytest.mark.parametrize(
+    ("text", "played"),
+    [
+        ("VOTE Player 3: blue", "VOTE Player 3: yellow"),
+        ("2. vote player 3 (the one in red)", "VOTE Player 3: yellow"),
+        ("VOTE Player 9: blue", None),  # no such player to vote for
+        ("KILL Player 3: blue", None),  # a kill is not a vote
+        ("VOTE Player 3 or Player 4", None),  # two players named
+    ],
+)
+def test_a_vote_by_the_players_number_survives_a_wrong_colour(text, played):
+    legal = (act.vote(0, "Player 1: red"), act.vote(2, "Player 3: yellow"))
+    found = match_action(text, legal)
+    assert (found.action if found else None) == played
+    assert found is None or found.how == "player"
