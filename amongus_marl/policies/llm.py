@@ -11,6 +11,9 @@ discussion round and otherwise to a random legal action from the seat's seeded g
 fallback is counted (``decisions``, ``fallbacks``, ``fallback_rate``, ``stats()``, and per game
 ``game_stats(game)``) and logged.
 
+Prompt styles. ``prompt_style="full"`` (the default) is the above; ``"compact"`` is for small
+models: a short system prompt and a one-line answer, no memory or thinking (``llm_prompts``).
+
 Structured output. With ``structured_output="json_schema"`` (OpenAI, vLLM, ``llama-server``) or
 ``"json_object"`` (``llama-cpp-python``'s server), every request carries ``response_format``
 with a JSON Schema whose ``action`` is an enum of the legal actions (``llm_structured``); an
@@ -600,6 +603,7 @@ class LLMPolicy:
             "message": reply.message,
             "structured": True,
             "json": True,
+            "cut": reply.cut,
         }
         chosen = structured_action(reply, legal)
         if chosen is not None:

@@ -17,8 +17,17 @@ Answer contract
     splits them tolerantly (any case, markdown decoration, reasoning-model ``<think>`` blocks);
     ``match_action`` maps the action text to a legal action: exact string, list number, ``SPEAK``
     and ``VIEW MONITOR`` forms (keeping the message and the room), case/spacing/punctuation-blind
-    equality, containment either way, a unique word subset, and finally the best ``difflib`` ratio
-    above a threshold.
+    equality, containment either way, a unique word subset, the best ``difflib`` ratio above a
+    threshold, and finally a vote or kill by the player's number alone (``player``). In a
+    discussion round, where SPEAK is the only legal action, an answer naming no action is what
+    the player says (``speech``).
+
+Compact style (``--llm-prompt compact``)
+    For small models: a system prompt of the one-paragraph rule summary, the seat's role and
+    goal, and a one-line answer (``compact_system_prompt``); the user message is the information
+    block and a request for one line (``compact_user_message``). No memory or thinking is
+    carried, and the answer is read from its first line. SmolLM2-135M given the full prompt
+    rarely writes an ``[Action]`` section; see the README's figures.
 """
 
 from __future__ import annotations

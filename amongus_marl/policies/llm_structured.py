@@ -128,6 +128,7 @@ class StructuredReply:
     thinking: str | None
     action: str | None
     message: str | None
+    cut: bool = False  # the object was cut off (by the token limit) and read field by field
 
 
 _OBJECT = re.compile(r"\{.*\}", re.DOTALL)
@@ -137,17 +138,46 @@ def read_structured(text: str) -> StructuredReply | None:
     """The fields of a JSON answer, or ``None`` when no JSON object can be read from ``text``.
 
     The object may be the whole answer, or sit inside code fences or prose (the first ``{`` to
-    the last ``}``). An answer cut off by the token limit is not repaired.
+    the last ``}``). An object cut off by the token limit (a long ``message``, typically) is
+    read field by field: its complete string fields, and a last string cut short.
     """
+    cut = False
     data = _load_object(text or "")
     if data is None:
-        return None
+        data = _cut_object(text or "")
+        if data is None:
+            return None
+        cut = True
 
     def field(name: str) -> str | None:
         value = data.get(name)
         return value.strip() if isinstance(value, str) and value.strip() else None
 
-    return StructuredReply(field("memory"), field("thinking"), field("action"), field("message"))
+    return StructuredReply(
+        field("memory"), field("thinking"), field("action"), field("message"), cut
+    )
+
+
+#: A string field of a JSON object, closed or cut short at the end of the text.
+_STRING_FIELD = re.compile(r'"(memory|thinking|action|message)"\s*:\s*"((?:[^"\\]|\\.)*)("?)')
+
+
+def _cut_object(text: str) -> dict[str, str] | None:
+    """The string fields of an object that opens but never closes; an ``action`` must be
+    complete (a cut-off action names no enum value for sure)."""
+    start = text.find("{")
+    if start < 0 or "}" in text[start:]:
+        return None
+    fields: dict[str, str] = {}
+    for found in _STRING_FIELD.finditer(text, start):
+        name, raw, closed = found.groups()
+        if name == "action" and not closed:
+            continue
+        try:
+            fields[name] = json.loads(f'"{raw}"', strict=False)
+        except ValueError:  # a cut inside an escape sequence
+            fields[name] = raw
+    return fields or None
 
 
 def _load_object(text: str) -> Mapping[str, Any] | None:

@@ -210,3 +210,13 @@ def test_the_compact_style_asks_for_the_action_alone(llm_server: ScriptedServer,
 def test_a_raw_newline_inside_a_json_string_is_read():
     reply = read_structured('{"action": "SPEAK", "message": "one\ntwo"}')
     assert reply is not None and reply.message == "one\ntwo"
+
+
+def test_an_object_cut_off_by_the_token_limit_is_read_field_by_field():
+    reply = read_structured('{ "action": "SPEAK", "message": "I saw Blue vent in Ad')
+    assert reply is not None and reply.cut
+    assert (reply.action, reply.message) == ("SPEAK", "I saw Blue vent in Ad")
+    # An action cut short is no action.
+    cut_action = read_structured('{"memory": "m", "action": "KILL Play')
+    assert cut_action is not None and cut_action.action is None and cut_action.memory == "m"
+    assert read_structured("{ nothing here") is None
