@@ -261,6 +261,36 @@ def load_config(value: str) -> GameConfig:
 
 
 def run_play(args: argparse.Namespace) -> int:
+    if getattr(args, "local_model", False):
+        return _play_with_local_model(args)
+    return _run_play(args)
+
+
+def _play_with_local_model(args: argparse.Namespace) -> int:
+    """``run_play`` against SmolLM2 served on this machine for the run (``--local-model``)."""
+    from amongus_marl.policies.local_model import (
+        STRUCTURED_DIALECT,
+        LocalModelError,
+        LocalModelServer,
+    )
+
+    if args.llm_base_url is not None:
+        raise SystemExit("amongus play: --local-model serves its own endpoint: drop --llm-base-url")
+    try:
+        with LocalModelServer() as server:
+            args.llm_base_url, args.llm_api_key = server.base_url, server.api_key
+            args.impostor_model = args.impostor_model or server.model
+            args.crewmate_model = args.crewmate_model or server.model
+            args.llm_concurrency = 1  # the server answers one request at a time
+            if args.llm_structured is not None:
+                args.llm_structured = STRUCTURED_DIALECT
+            print(f"amongus play: serving {server.model} at {server.base_url}", file=sys.stderr)
+            return _run_play(args)
+    except LocalModelError as error:
+        raise SystemExit(f"amongus play: {error}") from error
+
+
+def _run_play(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     import amongus_marl.policies  # noqa: F401 - registers the policies

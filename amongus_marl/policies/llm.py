@@ -11,6 +11,15 @@ discussion round and otherwise to a random legal action from the seat's seeded g
 fallback is counted (``decisions``, ``fallbacks``, ``fallback_rate``, ``stats()``, and per game
 ``game_stats(game)``) and logged.
 
+Prompt styles. ``prompt_style="full"`` (the default) is the above; ``"compact"`` is for small
+models: a short system prompt and a one-line answer, no memory or thinking (``llm_prompts``).
+
+Structured output. With ``structured_output="json_schema"`` (OpenAI, vLLM, ``llama-server``) or
+``"json_object"`` (``llama-cpp-python``'s server), every request carries ``response_format``
+with a JSON Schema whose ``action`` is an enum of the legal actions (``llm_structured``); an
+answer naming one exactly counts as the match rule ``structured``. An answer that is not JSON,
+or whose action is not in the enum, is read by the tolerant matcher like a free-form one.
+
 Configuration: ``base_url`` and ``api_key`` default to the ``OPENAI_BASE_URL`` and
 ``OPENAI_API_KEY`` environment variables (the URL then to ``https://api.openai.com/v1``); a local
 server that ignores keys still needs some non-empty key. ``model`` names the model;
@@ -76,13 +85,25 @@ from amongus_marl.policies.llm_prompts import (
     DEFAULT_MATCH_THRESHOLD,
     INITIAL_MEMORY,
     INITIAL_THINKING,
+    PROMPT_STYLES,
+    compact_system_prompt,
+    compact_user_message,
     fallback_action,
+    match_action,
     match_reply,
     parse_reply,
     phase_hint,
     system_prompt,
     user_message,
 )
+from amongus_marl.policies.llm_structured import (
+    DIALECTS,
+    StructuredReply,
+    read_structured,
+    response_format,
+    structured_action,
+)
+from amongus_marl.policies.llm_structured import answer_format as structured_answer_format
 
 logger = logging.getLogger(__name__)
 
@@ -233,6 +254,8 @@ class LLMPolicy:
         max_consecutive_errors: int = DEFAULT_MAX_CONSECUTIVE_ERRORS,
         preflight: bool = True,
         extra_body: Mapping[str, Any] | None = None,
+        structured_output: str | None = None,
+        prompt_style: str = "full",
     ) -> None:
         self.model = model
         self.impostor_model = impostor_model
@@ -243,6 +266,17 @@ class LLMPolicy:
             raise ValueError(f"the temperature must be a finite number >= 0, got {temperature}")
         if max_tokens is not None and max_tokens < 1:
             raise ValueError(f"max_tokens must be at least 1, got {max_tokens}")
+        if structured_output is not None and structured_output not in DIALECTS:
+            raise ValueError(
+                f"structured_output must be one of {', '.join(DIALECTS)} or None, got "
+                f"{structured_output!r}"
+            )
+        self.structured_output = structured_output
+        if prompt_style not in PROMPT_STYLES:
+            raise ValueError(
+                f"prompt_style must be one of {', '.join(PROMPT_STYLES)}, got {prompt_style!r}"
+            )
+        self.prompt_style = prompt_style
         self.temperature = temperature
         self.max_tokens = max_tokens
         self.match_threshold = match_threshold
@@ -384,11 +418,17 @@ class LLMPolicy:
             raise LLMConfigError(f"no model for {role} seats played by 'llm': pass --{role}-model")
         state = self._game_state(game)
         memory = state.seats.setdefault(seat, _SeatState())
+        compact = self.prompt_style == "compact"
         if memory.system is None:
-            memory.system = system_prompt(game, seat)
-        prompt = user_message(
-            _observation_text(observation, view), memory.memory, memory.thinking, phase_hint(game)
-        )
+            answer = structured_answer_format(not compact) if self.structured_output else None
+            memory.system = (compact_system_prompt if compact else system_prompt)(
+                game, seat, answer
+            )
+        information = _observation_text(observation, view)
+        if compact:
+            prompt = compact_user_message(information)
+        else:
+            prompt = user_message(information, memory.memory, memory.thinking, phase_hint(game))
         record: dict[str, Any] = {
             "game_id": state.game_id,
             "step": len(game.steps),
@@ -404,6 +444,13 @@ class LLMPolicy:
             {"role": "system", "content": memory.system},
             {"role": "user", "content": prompt},
         ]
+        extra_body = self.extra_body
+        if self.structured_output is not None:
+            # The caller's own extra_body wins, as everywhere else.
+            extra_body = {
+                "response_format": response_format(legal, self.structured_output, not compact),
+                **extra_body,
+            }
         completion: Completion | None = None
         error: LLMRequestError | None = None
         try:
@@ -412,7 +459,7 @@ class LLMPolicy:
                 model=model,
                 temperature=self.temperature,
                 max_tokens=self.max_tokens,
-                extra_body=self.extra_body,
+                extra_body=extra_body,
             )
         except LLMRequestError as failure:
             error = failure
@@ -495,11 +542,6 @@ class LLMPolicy:
         if usage:
             self.prompt_tokens += _token_count(usage.get("prompt_tokens"))
             self.completion_tokens += _token_count(usage.get("completion_tokens"))
-        reply = parse_reply(completion.text)
-        if reply.memory:
-            memory.memory = reply.memory[: self.memory_chars]
-        if reply.thinking:
-            memory.thinking = reply.thinking[: self.memory_chars]
         record.update(
             raw_response=completion.text,
             error=None,
@@ -508,6 +550,17 @@ class LLMPolicy:
             latency=round(completion.latency, 4),
             usage=usage,
             finish_reason=completion.finish_reason,
+        )
+        if self.structured_output is not None:
+            structured = read_structured(completion.text)
+            if structured is not None:
+                return self._decide_structured(structured, legal, memory, state, record)
+        reply = parse_reply(completion.text)
+        if reply.memory:
+            memory.memory = reply.memory[: self.memory_chars]
+        if reply.thinking:
+            memory.thinking = reply.thinking[: self.memory_chars]
+        record.update(
             parsed={
                 "memory": reply.memory,
                 "thinking": reply.thinking,
@@ -515,7 +568,9 @@ class LLMPolicy:
                 "structured": reply.structured,
             },
         )
-        found = match_reply(reply, legal, self.match_threshold)
+        found = match_reply(
+            reply, legal, self.match_threshold, from_start=self.prompt_style == "compact"
+        )
         if found is None:
             reason = "unusable answer: " + (
                 "no legal action matches the [Action] section"
@@ -526,6 +581,48 @@ class LLMPolicy:
         if found.score is not None:
             record["match_score"] = found.score
         return found.action, found.how, None
+
+    def _decide_structured(
+        self,
+        reply: StructuredReply,
+        legal: Sequence[Action],
+        memory: _SeatState,
+        state: _GameState,
+        record: dict[str, Any],
+    ) -> tuple[str, str | None, str | None]:
+        """A JSON answer: an exact enum value is the ``structured`` match; any other action
+        text goes to the free-form matcher (a server that ignored the schema)."""
+        if reply.memory:
+            memory.memory = reply.memory[: self.memory_chars]
+        if reply.thinking:
+            memory.thinking = reply.thinking[: self.memory_chars]
+        record["parsed"] = {
+            "memory": reply.memory,
+            "thinking": reply.thinking,
+            "action": reply.action,
+            "message": reply.message,
+            "structured": True,
+            "json": True,
+            "cut": reply.cut,
+        }
+        chosen = structured_action(reply, legal)
+        if chosen is not None:
+            return chosen, "structured", None
+        if reply.action is not None:
+            text = reply.action
+            if text.upper() == "SPEAK" and reply.message:
+                text = f"SPEAK: {reply.message}"
+            found = match_action(text, legal, self.match_threshold)
+            if found is not None:
+                if found.score is not None:
+                    record["match_score"] = found.score
+                return found.action, found.how, None
+        reason = "unusable answer: " + (
+            "no legal action matches the JSON answer's action"
+            if reply.action is not None
+            else "the JSON answer has no action"
+        )
+        return fallback_action(legal, state.rng.randrange(len(legal))), None, reason
 
     def _write_log(self, game: str, record: dict[str, Any]) -> None:
         if self.log_dir is None:
@@ -618,6 +715,28 @@ def add_llm_arguments(parser: argparse.ArgumentParser) -> argparse._ArgumentGrou
         "games at once (default: %(default)s)",
     )
     group.add_argument(
+        "--llm-structured",
+        choices=DIALECTS,
+        metavar="DIALECT",
+        help="ask for structured output: a JSON Schema per turn whose action is an enum of the "
+        "legal actions, sent as response_format in the server's dialect: json_schema (OpenAI, "
+        "vLLM, llama.cpp's llama-server) or json_object (llama-cpp-python's server)",
+    )
+    group.add_argument(
+        "--llm-prompt",
+        choices=PROMPT_STYLES,
+        metavar="STYLE",
+        help="prompt style: full (rules, map, role brief; answers in three sections; the "
+        "default) or compact (for small models: a short summary and a one-line answer)",
+    )
+    group.add_argument(
+        "--local-model",
+        action="store_true",
+        help="serve SmolLM2-135M-Instruct on this machine for the run (llama.cpp on 127.0.0.1, "
+        "the llm-local extra): sets the endpoint and key, the models left unset, one request "
+        "at a time, and json_object for --llm-structured",
+    )
+    group.add_argument(
         "--llm-log-dir",
         metavar="DIR",
         help="write every prompt and response as JSONL, one file per game",
@@ -650,6 +769,8 @@ def policy_kwargs_from_args(args: argparse.Namespace, role: str | None = None) -
         "retries": "llm_retries",
         "concurrency": "llm_concurrency",
         "log_dir": "llm_log_dir",
+        "structured_output": "llm_structured",
+        "prompt_style": "llm_prompt",
     }
     for key, attribute in options.items():
         value = getattr(args, attribute, None)

@@ -17,8 +17,17 @@ Answer contract
     splits them tolerantly (any case, markdown decoration, reasoning-model ``<think>`` blocks);
     ``match_action`` maps the action text to a legal action: exact string, list number, ``SPEAK``
     and ``VIEW MONITOR`` forms (keeping the message and the room), case/spacing/punctuation-blind
-    equality, containment either way, a unique word subset, and finally the best ``difflib`` ratio
-    above a threshold.
+    equality, containment either way, a unique word subset, the best ``difflib`` ratio above a
+    threshold, and finally a vote or kill by the player's number alone (``player``). In a
+    discussion round, where SPEAK is the only legal action, an answer naming no action is what
+    the player says (``speech``).
+
+Compact style (``--llm-prompt compact``)
+    For small models: a system prompt of the one-paragraph rule summary, the seat's role and
+    goal, and a one-line answer (``compact_system_prompt``); the user message is the information
+    block and a request for one line (``compact_user_message``). No memory or thinking is
+    carried, and the answer is read from its first line. SmolLM2-135M given the full prompt
+    rarely writes an ``[Action]`` section; see the README's figures.
 """
 
 from __future__ import annotations
@@ -48,19 +57,22 @@ DEFAULT_MATCH_THRESHOLD: Final[float] = 0.75
 
 
 # ---------------------------------------------------------------------- system prompt
-def system_prompt(game: Game, seat: int) -> str:
-    """The system prompt of ``seat``: the game, the map, the role and the answer format."""
+def system_prompt(game: Game, seat: int, answer: str | None = None) -> str:
+    """The system prompt of ``seat``: the game, the map, the role and the answer format
+    (``answer``: another "How to answer" text, e.g. structured output's)."""
     me = game.players[seat]
     article = "an" if me.is_impostor else "a"
+    # What every seat of the game is told comes first and the seat's own part last, so a local
+    # server that reuses the longest prompt prefix it has evaluated (llama.cpp does) evaluates
+    # the rules and the map once for all the seats it plays, not once per seat change.
     parts = [
-        f"You are {me.name}, {article} {me.identity.lower()} in a text game of Among Us on the "
-        "Skeld spaceship. Every turn you get what you can see and the actions you may take, and "
-        "you answer with one of those actions.",
+        "This is a text game of Among Us on the Skeld spaceship. Every turn you get what you can "
+        "see and the actions you may take, and you answer with one of those actions.",
         "# The game\n" + rules_summary(game) + "\n" + _rule_details(game),
         "# The map\n" + map_description(),
-        "# Your role\n"
+        "# How to answer\n" + (answer or answer_format()),
+        f"# Your role\nYou are {me.name}, {article} {me.identity.lower()}.\n"
         + (_impostor_brief(game, seat) if me.is_impostor else _crewmate_brief(game)),
-        "# How to answer\n" + answer_format(),
     ]
     return "\n\n".join(parts)
 
@@ -193,6 +205,45 @@ def answer_format() -> str:
     )
 
 
+# ---------------------------------------------------------------------- compact prompts
+#: Prompt styles: ``full`` (the reference's three-section answer, rules, map and role brief) and
+#: ``compact`` (for small models: a short rule summary and a one-line answer).
+PROMPT_STYLES: Final[tuple[str, ...]] = ("full", "compact")
+#: Longest speech taken from a free answer in a discussion round (the ``speech`` rule).
+SPEECH_CHARS: Final[int] = 300
+
+
+def compact_system_prompt(game: Game, seat: int, answer: str | None = None) -> str:
+    """A short system prompt for small models (a few hundred tokens, not a few thousand).
+
+    SmolLM2-135M given the full prompt mostly carries on writing game text and never reaches an
+    ``[Action]`` section; asked for one line, it answers in one line far more often. The rules
+    are the one-paragraph summary, the role its goal; the seat's part comes last, as in
+    ``system_prompt``.
+    """
+    me = game.players[seat]
+    if me.is_impostor:
+        mates = [game.names[s] for s in game.impostor_seats() if s != seat]
+        role = "an IMPOSTOR" + (f" with {', '.join(mates)}" if mates else "")
+        goal = "kill crewmates when no one else is in the room, and avoid being voted out"
+    else:
+        role = "a CREWMATE"
+        goal = "do your tasks, report bodies, and vote out the impostor"
+    how = answer or (
+        "Reply with one line: one action copied exactly from the numbered list of available "
+        "actions. In a meeting discussion, reply with SPEAK: and one short sentence."
+    )
+    return (
+        "This is a text game of Among Us. " + rules_summary(game) + "\n\n" + how + "\n\n"
+        f"You are {me.name}, {role}. Your goal: {goal}."
+    )
+
+
+def compact_user_message(information: str) -> str:
+    """The information block and a one-line request (no memory or thinking to carry)."""
+    return f"{information.rstrip()}\n\nYour action, one line from the list above:"
+
+
 # ---------------------------------------------------------------------- user message
 def phase_hint(game: Game) -> str:
     if game.phase is Phase.TASK:
@@ -256,18 +307,33 @@ def parse_reply(text: str) -> Reply:
 
 
 def match_reply(
-    reply: Reply, legal: Sequence[Action], threshold: float = DEFAULT_MATCH_THRESHOLD
+    reply: Reply,
+    legal: Sequence[Action],
+    threshold: float = DEFAULT_MATCH_THRESHOLD,
+    *,
+    from_start: bool = False,
 ) -> ActionMatch | None:
     """The legal action an answer names. An ``[Action]`` section is matched as a whole; an
-    answer without one is read line by line from the end, where models put their conclusion."""
+    answer without one is read line by line from the end, where models put their conclusion
+    (``from_start``: from the top, for a one-line answer a small model may run on after).
+
+    In a discussion round, where speaking is all a player can do, an answer that names no
+    action is taken as what the player says: its first line, as the ``speech`` rule.
+    """
     if reply.structured:
-        return match_action(reply.action, legal, threshold)
-    for line in reversed(reply.action.splitlines()):
-        if line.strip(_DECORATION):
+        found = match_action(reply.action, legal, threshold)
+    else:
+        lines = [line for line in reply.action.splitlines() if line.strip(_DECORATION)]
+        found = None
+        for line in lines if from_start else reversed(lines):
             found = match_action(line, legal, threshold)
             if found is not None:
-                return found
-    return None
+                break
+    if found is None and legal and all(a.kind is ActionKind.SPEAK for a in legal):
+        said = _unquote(" ".join(_first_line(reply.action).strip(_DECORATION).split()))
+        if normalize(said):  # words, not just marks
+            return ActionMatch(f"SPEAK: {said[:SPEECH_CHARS]}", "speech")
+    return found
 
 
 #: Markdown and punctuation that may surround an action (``**MOVE ...**``, ``[Action]: ...``).
@@ -311,7 +377,8 @@ class ActionMatch:
     """The action string to play and how it was recognised."""
 
     action: str
-    how: str  # exact, index, speak, monitor, normalized, contains, contained, words, fuzzy
+    how: str  # exact, index, speak, monitor, normalized, contains, contained, words, fuzzy,
+    # player (a vote or kill by the player's number), speech (free words in a discussion round)
     score: float | None = None  # the difflib ratio, for fuzzy matches
 
 
@@ -492,7 +559,28 @@ def _match_text(text: str, candidates: Sequence[str], threshold: float) -> Actio
     runner_up = scores[1][0] if len(scores) > 1 else -1.0
     if best_score >= threshold and best_score > runner_up:
         return ActionMatch(best, "fuzzy", round(best_score, 4))
-    return None
+    return _match_player_number(said, candidates, normalized)
+
+
+_PLAYER_NUMBER = re.compile(r"\bplayer (\d+)\b")
+
+
+def _match_player_number(
+    said: str, candidates: Sequence[str], normalized: Sequence[str]
+) -> ActionMatch | None:
+    """A vote or kill naming a player by number with the wrong colour ("VOTE Player 3: blue"
+    when Player 3 is yellow): the number is the player's name, the colour a detail small models
+    copy wrongly. The answer must start with the action's verb and name one player only."""
+    numbers = set(_PLAYER_NUMBER.findall(said))
+    if len(numbers) != 1:
+        return None
+    verb, player = said.split()[0], f" player {numbers.pop()} "
+    owners = [
+        candidate
+        for candidate, norm in zip(candidates, normalized, strict=True)
+        if norm.split()[0] == verb and player in f" {norm} "
+    ]
+    return ActionMatch(owners[0], "player") if len(owners) == 1 else None
 
 
 def _in_order(words: list[str], within: list[str]) -> bool:

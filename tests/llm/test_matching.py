@@ -315,3 +315,53 @@ def test_the_fallback_speaks_in_discussions_and_picks_the_drawn_action_otherwise
     assert fallback_action(DISCUSSION, 0) == "SPEAK: ..."
     assert fallback_action(VOTING, 1) == "VOTE Player 3: blue"
     assert fallback_action(TASK_PHASE_IN_CAFETERIA, 0) == "MOVE from Cafeteria to Admin"
+
+
+# ---------------------------------------------------------------------- small models
+def test_a_one_line_answer_running_on_is_read_from_its_first_line():
+    # SmolLM2 answers on its first line, then carries on writing game text.
+    reply = parse_reply(
+        "(1) CALL MEETING using the emergency button at Cafeteria.\n4. KILL Player 2: green\n"
+    )
+    assert match_reply(reply, TASK_PHASE_IN_CAFETERIA, from_start=True) == ActionMatch(
+        "CALL MEETING using the emergency button at Cafeteria", "normalized"
+    )
+    assert match_reply(reply, TASK_PHASE_IN_CAFETERIA).action == "KILL Player 2: green"
+
+
+@pytest.mark.parametrize(
+    ("answer", "said"),
+    [
+        ("I was in Admin the whole time.\nPlayer 3 lies.", "I was in Admin the whole time."),
+        ('"Blue vented!"', "Blue vented!"),
+        ("**I trust red**", "I trust red"),
+    ],
+)
+def test_in_a_discussion_a_free_answer_is_what_the_player_says(answer, said):
+    found = match_reply(parse_reply(answer), DISCUSSION)
+    assert found == ActionMatch(f"SPEAK: {said}", "speech")
+
+
+def test_the_speech_rule_is_only_for_discussions_and_only_for_words():
+    assert match_reply(parse_reply("I was in Admin the whole time."), VOTING) is None
+    assert match_reply(parse_reply("%%% ### ~~~"), DISCUSSION) is None
+    long = "word " * 200
+    found = match_reply(parse_reply(long), DISCUSSION)
+    assert found is not None and len(found.action) == len("SPEAK: ") + 300
+
+
+@pytest.mark.parametrize(
+    ("text", "played"),
+    [
+        ("VOTE Player 3: blue", "VOTE Player 3: yellow"),
+        ("2. vote player 3 (the one in red)", "VOTE Player 3: yellow"),
+        ("VOTE Player 9: blue", None),  # no such player to vote for
+        ("KILL Player 3: blue", None),  # a kill is not a vote
+        ("VOTE Player 3 or Player 4", None),  # two players named
+    ],
+)
+def test_a_vote_by_the_players_number_survives_a_wrong_colour(text, played):
+    legal = (act.vote(0, "Player 1: red"), act.vote(2, "Player 3: yellow"))
+    found = match_action(text, legal)
+    assert (found.action if found else None) == played
+    assert found is None or found.how == "player"

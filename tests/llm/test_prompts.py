@@ -109,3 +109,28 @@ def test_the_phase_hint_follows_the_meeting():
         game.step("SPEAK: ...")
     assert game.is_voting
     assert phase_hint(game) == "Meeting phase, voting"
+
+
+def test_the_seats_prompts_differ_only_after_a_shared_prefix(seven):
+    # A local server reuses the prompt prefix it evaluated last, whichever seat asked.
+    prompts = [system_prompt(seven, p.seat) for p in seven.players]
+    shared = prompts[0][: prompts[0].index("# Your role")]
+    assert len(shared) > 0.7 * len(prompts[0])
+    for p, prompt in zip(seven.players, prompts, strict=True):
+        assert prompt.startswith(shared)
+        assert p.name not in shared and p.name in prompt[len(shared) :]
+
+
+def test_the_compact_prompt_is_short_and_keeps_the_roles_apart(seven):
+    from amongus_marl.policies.llm_prompts import compact_system_prompt, compact_user_message
+
+    impostor, mate = seven.impostor_seats()
+    crewmate = next(p.seat for p in seven.players if not p.is_impostor)
+    full = system_prompt(seven, impostor)
+    compact = compact_system_prompt(seven, impostor)
+    assert len(compact) < len(full) / 4
+    assert "IMPOSTOR" in compact and seven.names[mate] in compact
+    crew = compact_system_prompt(seven, crewmate)
+    assert "CREWMATE" in crew and seven.names[mate] not in crew
+    assert rules_summary(seven) in crew
+    assert compact_user_message("info\n").startswith("info\n\nYour action")
