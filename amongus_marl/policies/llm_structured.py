@@ -163,10 +163,11 @@ _STRING_FIELD = re.compile(r'"(memory|thinking|action|message)"\s*:\s*"((?:[^"\\
 
 
 def _cut_object(text: str) -> dict[str, str] | None:
-    """The string fields of an object that opens but never closes; an ``action`` must be
-    complete (a cut-off action names no enum value for sure)."""
+    """The string fields of an object that does not parse, cut off (a brace inside a cut-off
+    string does not close it); an ``action`` must be complete (a cut-off action names no enum
+    value for sure)."""
     start = text.find("{")
-    if start < 0 or "}" in text[start:]:
+    if start < 0:
         return None
     fields: dict[str, str] = {}
     for found in _STRING_FIELD.finditer(text, start):

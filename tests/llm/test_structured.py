@@ -220,3 +220,9 @@ def test_an_object_cut_off_by_the_token_limit_is_read_field_by_field():
     cut_action = read_structured('{"memory": "m", "action": "KILL Play')
     assert cut_action is not None and cut_action.action is None and cut_action.memory == "m"
     assert read_structured("{ nothing here") is None
+
+
+def test_a_brace_inside_a_cut_off_message_does_not_hide_the_action():
+    reply = read_structured('{ "action": "SPEAK", "message": "Your actions: [1. short] }\n{\n  ty')
+    assert reply is not None and reply.cut and reply.action == "SPEAK"
+    assert reply.message is not None and reply.message.startswith("Your actions: [1. short] }")
