@@ -61,9 +61,12 @@ run: $(RUN_STAMP)
 demo: venv
 	$(PY) -m amongagents.demo
 
+# Every benchmark with its defaults, except llm_local.py: 20 games a variant with a real model
+# take hours on two cores (run it alone, with --games).
 bench: venv
 	@set -e; for f in benchmarks/*.py; do \
 		[ -e "$$f" ] || continue; \
+		[ "$$f" = benchmarks/llm_local.py ] && continue; \
 		echo "== $$f"; \
 		$(PY) $$f; \
 	done
