@@ -7,8 +7,6 @@ driver runs the same code on both. Only the drivers are checked here, never a sp
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
 from types import ModuleType
 from typing import Any
 
@@ -16,16 +14,11 @@ import pytest
 from gymnasium import spaces
 
 from amongus_marl.action_space import MaskedDiscrete
-
-BENCHMARK = Path(__file__).resolve().parents[1] / "benchmarks" / "env_throughput.py"
+from tests.scripts import load_script
 
 
 def load_benchmark() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("env_throughput", BENCHMARK)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script("benchmarks/env_throughput.py")
 
 
 @pytest.fixture

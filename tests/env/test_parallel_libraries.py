@@ -4,9 +4,7 @@ MaskablePPO example."""
 
 from __future__ import annotations
 
-import importlib.util
 import multiprocessing
-from pathlib import Path
 from types import ModuleType
 from typing import Any
 
@@ -15,18 +13,14 @@ import pytest
 import supersuit as ss
 
 from amongus_marl import parallel_env
+from tests.scripts import load_script
 
 GAMES = 3
 PLAYERS = 5  # five_member
-EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "ppo_parameter_sharing.py"
 
 
 def load_example() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("ppo_parameter_sharing", EXAMPLE)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script("examples/ppo_parameter_sharing.py")
 
 
 def supersuit_vector_env(num_cpus: int) -> Any:

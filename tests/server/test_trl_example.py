@@ -3,11 +3,9 @@ whole games on a live server when driven by a scripted "model" (TRL itself is no
 
 from __future__ import annotations
 
-import importlib.util
 import inspect
 import random
 import time
-from pathlib import Path
 from types import ModuleType
 from typing import Any
 
@@ -15,17 +13,12 @@ import pytest
 
 from amongus_marl.chat import TOOL_NAMES
 from openenv_facade.settings import ServerSettings
+from tests.scripts import load_script
 from tests.server.conftest import RANDOM_POLICIES, RunningServer, serve
-
-EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "trl_grpo.py"
 
 
 def load_example() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("trl_grpo_example", EXAMPLE)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script("examples/trl_grpo.py")
 
 
 def scripted_model(seat: Any, rng: random.Random) -> tuple[str, dict[str, str]]:
