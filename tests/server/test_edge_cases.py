@@ -149,3 +149,20 @@ def test_without_discussion_rounds_the_seat_is_told_a_meeting_was_called_to_vote
                 told += line.endswith("everyone gathers in the Cafeteria to vote.")
             observation = session.step(rng.choice(observation.legal_actions))
     assert told > 0
+
+
+def test_a_seat_killed_before_its_first_move_starts_with_the_finished_game() -> None:
+    # Dead players' turns are skipped (RULES §3.4): a crewmate killed before it ever acts has no
+    # move left, so the policies play the game out and the first observation is the last one.
+    session = SeatSession(ServerSettings())
+    for seed in range(400):
+        observation = session.reset(ResetParams(seed=seed, seat=6))
+        if observation.done:
+            break
+    else:
+        pytest.fail("no game in 400 seeds ended before seat 6 moved")
+    assert session.game is not None
+    assert observation.phase == "game_over" and not observation.alive
+    assert observation.legal_actions == [] and observation.reward in (-1.0, 1.0)
+    assert observation.role == "crewmate"
+    assert 6 not in {step["player"] for step in session.game.event_log()["steps"]}

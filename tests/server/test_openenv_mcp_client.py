@@ -114,13 +114,24 @@ def test_a_malformed_mcp_action_is_refused_like_any_malformed_step(
         )
 
 
+def reset_session(server: RunningServer, session_id: str, **arguments: Any) -> None:
+    with httpx.Client(base_url=server.base_url) as client:
+        reply = client.post("/reset", json={"session_id": session_id, **arguments})
+    assert reply.status_code == 200, reply.text
+    assert reply.json()["done"] is False
+
+
 def test_production_mode_plays_a_whole_game_over_json_rpc(server: RunningServer) -> None:
     async def play() -> dict[str, Any]:
         client = MCPToolClient(base_url=server.base_url)
         client.use_production_mode = True
         try:
-            tools = await client.list_tools()
+            tools = await client.list_tools()  # the client opens its session: a random game
             assert [tool.name for tool in tools] == list(ACTION_TYPES)
+            # An unseeded game may end before the seat's first move (a seat killed at once never
+            # acts), so the test restarts the client's own session with a seeded game.
+            session = client._production_session_id
+            reset_session(server, session, seed=11, role="crewmate", policies=RANDOM_POLICIES)
             result = await client.call_tool("vote", player="nobody")  # refused: the observation
             assert result["isError"] is True
             calls = 0
@@ -130,7 +141,7 @@ def test_production_mode_plays_a_whole_game_over_json_rpc(server: RunningServer)
                 assert result["isError"] is False
                 calls += 1
                 assert calls < MAX_CALLS
-            session = client._production_session_id
+            assert client._production_session_id == session
             assert session in {slot.id for slot in server.registry}
             return {"result": result, "session": session}
         finally:
