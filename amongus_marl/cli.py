@@ -162,7 +162,11 @@ def add_play_command(subparsers: Any) -> None:
         help=f"write the PNG chart here (default LOG_DIR/{CHART_FILE})",
     )
     play.add_argument(
-        "--bootstrap", type=int, default=100, help="bootstrap rounds for rating intervals (0: none)"
+        "--bootstrap",
+        type=int,
+        default=100,
+        help="bootstrap resamples for the 7vik Elo's intervals (0: none; the fit's intervals "
+        "are profile-likelihood ones and need none)",
     )
     play.add_argument(
         "--obs-mode",
@@ -457,7 +461,7 @@ def _check_outputs(command: str, args: argparse.Namespace) -> None:
     """Refuse, before any game is played, output paths that could not be written: a folder
     where a file goes, or a file where a folder is (or would have to be made)."""
     if args.bootstrap < 0:
-        raise SystemExit(f"{command}: --bootstrap must be at least 0 (0: no intervals)")
+        raise SystemExit(f"{command}: --bootstrap must be at least 0 (0: no Elo intervals)")
     llm_log_dir = getattr(args, "llm_log_dir", None)
     folders = [
         ("--log-dir", getattr(args, "log_dir", None)),
@@ -514,17 +518,15 @@ def _report_ratings(
         bootstrap_intervals(matches, rounds=bootstrap, seed=seed) if bootstrap > 0 else None
     )
     fitted = bradley_terry.fit(matches)
-    fitted_intervals = (
-        bradley_terry.bootstrap_intervals(matches, rounds=bootstrap, seed=seed)
-        if bootstrap > 0
-        else None
-    )
+    # Profile-likelihood intervals need no resampling (and stay honest when a side won every
+    # game; see bradley_terry), so the fit always has them.
+    fitted_intervals = bradley_terry.profile_intervals(matches)
+    one_sided = bradley_terry.one_sided_seatings(matches)
     records = win_records(matches)
     print(
         f"ratings: Bradley-Terry fit over all {len(matches)} games (Elo scale, mean "
-        f"{INITIAL_RATING:g}"
-        + (f", 95% bootstrap interval over {bootstrap} resamples" if fitted_intervals else "")
-        + f"); 7vik Elo (K={K_FACTOR:g}, start {INITIAL_RATING:g}, games in {order})"
+        f"{INITIAL_RATING:g}, 95% profile-likelihood interval); 7vik Elo (K={K_FACTOR:g}, "
+        f"start {INITIAL_RATING:g}, games in {order})"
     )
     print(
         f"  {'policy':16}{'Deception':>20}{'Detection':>20}{'Deception Elo':>15}"
@@ -534,12 +536,12 @@ def _report_ratings(
         cells = []
         for side in ("deception", "detection"):
             value = getattr(fitted, side).get(policy)
-            spread = getattr(fitted_intervals, side) if fitted_intervals else {}
+            spread = getattr(fitted_intervals, side)
             if value is None:
                 cells.append(f"{'-':>20}")
             elif policy in spread:
-                low, high = spread[policy]
-                cells.append(f"{value:>6.0f} [{low:>5.0f}, {high:>5.0f}]")
+                open_end = fitted_intervals.open_ends.get(side, {}).get(policy)
+                cells.append(_interval_cell(value, spread[policy], open_end))
             else:
                 cells.append(f"{value:>20.0f}")
         for side in ("deception", "detection"):
@@ -550,18 +552,38 @@ def _report_ratings(
             wins, games = records.get(policy, {}).get(side, (0, 0))
             sides.append(f"{100 * wins / games:>12.1f}%" if games else f"{'-':>13}")
         print(f"  {policy:16}{cells[0]:>20}{cells[1]:>20}{cells[2]}{cells[3]}{sides[0]}{sides[1]}")
+    if fitted_intervals.open_ends:
+        print(
+            "  (>= x) / (<= x): x is the 95% limit the games set; they set none on the other side"
+            " (the JSON's end there is the prior's)"
+        )
+    for seating in one_sided:
+        print(f"  {seating.describe()}")
     result: dict[str, Any] = elo.to_dict()
     result["k_factor"] = K_FACTOR
     result["initial_rating"] = INITIAL_RATING
     if elo_intervals is not None:
         result["intervals"] = elo_intervals.to_dict()
-    result["bradley_terry"] = bradley_terry.to_dict(fitted, fitted_intervals)
+    result["bradley_terry"] = bradley_terry.to_dict(fitted, fitted_intervals, one_sided)
     if chart is not None:
         from amongus_marl.evaluation.chart import draw_chart
 
         draw_chart(records, fitted, chart, intervals=fitted_intervals, elo=elo, title=title)
         print(f"chart: {chart}", file=sys.stderr)
     return result
+
+
+def _interval_cell(value: float, interval: tuple[float, float], open_end: str | None) -> str:
+    """A rating and its interval in 21 characters; an end the data leave open is not shown as
+    a number (it is the prior's), so a one-sided interval reads "at least" or "at most"."""
+    low, high = interval
+    if open_end == "upper":
+        return f"{value:>6.0f} (>= {low:>5.0f})    "
+    if open_end == "lower":
+        return f"{value:>6.0f} (<= {high:>5.0f})    "
+    if open_end == "both":
+        return f"{value:>6.0f} (no limits)    "
+    return f"{value:>6.0f} [{low:>5.0f}, {high:>5.0f}]"
 
 
 def _write_json(path: Path, data: Any) -> None:
@@ -586,7 +608,11 @@ def add_ratings_command(subparsers: Any) -> None:
         "--chart", type=Path, default=None, help=f"PNG chart path (default LOGDIR/{CHART_FILE})"
     )
     ratings.add_argument(
-        "--bootstrap", type=int, default=100, help="bootstrap rounds for rating intervals (0: none)"
+        "--bootstrap",
+        type=int,
+        default=100,
+        help="bootstrap resamples for the 7vik Elo's intervals (0: none; the fit's intervals "
+        "are profile-likelihood ones and need none)",
     )
     ratings.add_argument(
         "--seed",

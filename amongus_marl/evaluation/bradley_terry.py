@@ -21,14 +21,35 @@ for every rating. It puts the mean of each set of ratings that met each other at
 policy per side, D + T = 3000, as in the Elo update), and keeps the fit finite when one side won
 every game; at ordinary win rates it moves the ratings by well under a point.
 
-**Intervals.** ``bootstrap_intervals`` refits on games resampled with replacement and returns
-the 2.5th and 97.5th percentiles of each rating.
+**Intervals.** ``profile_intervals`` gives each rating's 95% *profile-likelihood* interval: the
+values ``v`` for which the best fit with that rating held at ``v`` is less likely than the best
+fit overall by at most 1.92 in log-likelihood (half of 3.84, the 95% point of chi-squared with
+one degree of freedom). Why not the bootstrap (``bootstrap_intervals``, kept for comparison):
+resampling can only replay outcomes that happened. When one side won every game of a seating
+(heuristic impostors against random crewmates, a trained policy against a weak one), every
+resample has it winning every game, every refit is the same, and the interval is ``[r, r]``:
+certainty the data do not have (20 wins in 20 games happen one time in eight at a 90% win
+rate). The likelihood still says how much less likely 20 of 20 becomes as the gap shrinks, so
+the profile interval gets a lower end from the data. A larger gap only makes 20 of 20 likelier,
+so the data set no upper end; there the weak prior stops the interval, far out, and
+``Intervals.open_ends`` names that end so that it is reported as "at least" the data's end
+(``one_sided_seatings`` turns it into "the impostors are at least N points above these
+crewmates"). On ordinary data the two intervals agree to within the bootstrap's own noise (both
+are close to the estimate plus or minus 1.96 standard errors), and the profile one needs no
+seed; in simulated matchups its coverage is about 95% (``benchmarks/rating_intervals.py``,
+``tests/policies/test_bradley_terry.py``).
+
+The interval is for the rating as reported, with the level fixed as the fit fixes it: the
+profile moves the ratings only in the directions the games measure (the row space of the
+design matrix; the fit never leaves it, since the prior is smallest there), so the prior's weak
+hold on the overall level does not stretch every interval to thousands of points.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
 
 import numpy as np
@@ -41,6 +62,8 @@ if TYPE_CHECKING:
 PRIOR_SD: Final[float] = 1000.0
 #: Natural-log odds per rating point: 10 ** (d / 400) == exp(LOGIT_PER_POINT * d).
 LOGIT_PER_POINT: Final[float] = math.log(10.0) / SCALE
+#: The coverage the intervals aim at.
+CONFIDENCE: Final[float] = 0.95
 
 
 class _Design:
@@ -73,6 +96,7 @@ class _Design:
                 seating[key] = len(rows)
                 rows.append(row)
             row_of_game.append(seating[key])
+        self.seatings = list(seating)
         self.matrix: NDArray[np.float64] = (
             np.array(rows) if rows else np.zeros((0, len(column)), dtype=np.float64)
         )
@@ -89,42 +113,15 @@ class _Design:
         won = np.bincount(rows, weights=self.impostor_won[games], minlength=size).astype(np.float64)
         return played, won
 
+    def all_counts(self) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        """(games, impostor wins) per row over every game."""
+        return self.counts(np.arange(len(self.row_of_game)))
+
     def fit(self, played: NDArray[np.float64], won: NDArray[np.float64]) -> NDArray[np.float64]:
         """The ratings (less ``INITIAL_RATING``) that maximise the likelihood times the prior."""
-        from scipy.optimize import minimize
-
-        x = self.matrix * LOGIT_PER_POINT
-        precision = 1.0 / PRIOR_SD**2
-        lost = played - won
-
-        def objective(theta: NDArray[np.float64]) -> tuple[float, NDArray[np.float64]]:
-            z = x @ theta  # log-odds of an impostor win, per row
-            # -log P(outcomes) = sum won * log(1 + e^-z) + lost * log(1 + e^z)
-            value = won @ np.logaddexp(0.0, -z) + lost @ np.logaddexp(0.0, z)
-            p = 1.0 / (1.0 + np.exp(-z))
-            gradient = x.T @ (played * p - won)
-            return float(value + 0.5 * precision * theta @ theta), gradient + precision * theta
-
-        def hessian(theta: NDArray[np.float64]) -> NDArray[np.float64]:
-            p = 1.0 / (1.0 + np.exp(-(x @ theta)))
-            weights = played * p * (1.0 - p)
-            return (x.T * weights) @ x + precision * np.eye(len(theta))
-
-        # The objective is convex (a logistic likelihood times a normal prior), so Newton's
-        # method in a trust region reaches its single minimum in a handful of steps.
-        result = minimize(
-            objective,
-            np.zeros(x.shape[1]),
-            jac=True,
-            hess=hessian,
-            method="trust-exact",
-            options={"gtol": 1e-8},
-        )
-        # Near the minimum rounding can stop the trust region short of gtol; a gradient this
-        # small moves no rating by more than a thousandth of a point.
-        if not result.success and np.max(np.abs(result.jac), initial=0.0) > 1e-6:
-            raise RuntimeError(f"the Bradley–Terry fit did not converge: {result.message}")
-        return np.asarray(result.x, dtype=np.float64)
+        objective = _PenalisedLikelihood(self.matrix, played, won)
+        size = self.matrix.shape[1]
+        return objective.minimise(np.zeros(size), np.eye(size))[1]
 
     def as_ratings(self, theta: NDArray[np.float64]) -> tuple[dict[str, float], dict[str, float]]:
         values = [INITIAL_RATING + float(v) for v in theta]
@@ -134,21 +131,283 @@ class _Design:
         )
 
 
+class _PenalisedLikelihood:
+    """Minus the log of (the likelihood of the games times the prior), as a function of the
+    ratings less ``INITIAL_RATING``; ``played`` and ``won`` are the games and impostor wins per
+    row of ``matrix``."""
+
+    def __init__(
+        self,
+        matrix: NDArray[np.float64],
+        played: NDArray[np.float64],
+        won: NDArray[np.float64],
+    ) -> None:
+        self.x = matrix * LOGIT_PER_POINT
+        self.played, self.won, self.lost = played, won, played - won
+        self.precision = 1.0 / PRIOR_SD**2
+
+    def value_and_gradient(self, theta: NDArray[np.float64]) -> tuple[float, NDArray[np.float64]]:
+        z = self.x @ theta  # log-odds of an impostor win, per row
+        # -log P(outcomes) = sum won * log(1 + e^-z) + lost * log(1 + e^z)
+        value = self.won @ np.logaddexp(0.0, -z) + self.lost @ np.logaddexp(0.0, z)
+        p = 1.0 / (1.0 + np.exp(-z))
+        gradient = self.x.T @ (self.played * p - self.won)
+        return (
+            float(value + 0.5 * self.precision * theta @ theta),
+            gradient + self.precision * theta,
+        )
+
+    def hessian(self, theta: NDArray[np.float64]) -> NDArray[np.float64]:
+        p = 1.0 / (1.0 + np.exp(-(self.x @ theta)))
+        weights = self.played * p * (1.0 - p)
+        return (self.x.T * weights) @ self.x + self.precision * np.eye(len(theta))
+
+    def minimise(
+        self,
+        offset: NDArray[np.float64],
+        directions: NDArray[np.float64],
+        start: NDArray[np.float64] | None = None,
+    ) -> tuple[float, NDArray[np.float64]]:
+        """The smallest value over ``offset + directions @ psi`` and the ratings where it is.
+
+        The whole fit is ``directions`` = the identity; a profile holds one combination of
+        the ratings fixed (in ``offset``) and lets the others (``directions``) move."""
+        from scipy.optimize import minimize
+
+        if directions.shape[1] == 0:
+            return self.value_and_gradient(offset)[0], offset
+
+        def objective(psi: NDArray[np.float64]) -> tuple[float, NDArray[np.float64]]:
+            value, gradient = self.value_and_gradient(offset + directions @ psi)
+            return value, directions.T @ gradient
+
+        def hessian(psi: NDArray[np.float64]) -> NDArray[np.float64]:
+            return directions.T @ self.hessian(offset + directions @ psi) @ directions
+
+        # The objective is convex (a logistic likelihood times a normal prior), so Newton's
+        # method in a trust region reaches its single minimum in a handful of steps.
+        result = minimize(
+            objective,
+            np.zeros(directions.shape[1]) if start is None else start,
+            jac=True,
+            hess=hessian,
+            method="trust-exact",
+            options={"gtol": 1e-8},
+        )
+        # Near the minimum rounding can stop the trust region short of gtol; a gradient this
+        # small moves no rating by more than a thousandth of a point.
+        if not result.success and np.max(np.abs(result.jac), initial=0.0) > 1e-6:
+            raise RuntimeError(f"the Bradley–Terry fit did not converge: {result.message}")
+        return float(result.fun), np.asarray(offset + directions @ result.x, dtype=np.float64)
+
+
+class _Profile:
+    """Profile-likelihood intervals of linear combinations ``a @ ratings`` (a single rating, or
+    a seating's R_I - R_C) over the games of ``design``."""
+
+    def __init__(self, design: _Design, level: float) -> None:
+        from scipy.stats import chi2
+
+        played, won = design.all_counts()
+        self.played, self.won = played, won
+        self.matrix = design.matrix
+        self.objective = _PenalisedLikelihood(design.matrix, played, won)
+        self.best = design.fit(played, won)
+        self.best_value = self.objective.value_and_gradient(self.best)[0]
+        self.threshold = float(chi2.ppf(level, 1))
+        # The directions the games measure: an orthonormal basis of the design's row space.
+        # The fit lies in it (moving out of it changes no game's probability and only costs
+        # prior), and so does every profile.
+        _, singular, rows = np.linalg.svd(design.matrix, full_matrices=False)
+        rank = int(np.sum(singular > 1e-10 * singular.max(initial=0.0)))
+        self.basis: NDArray[np.float64] = rows[:rank].T
+
+    def interval(self, a: NDArray[np.float64]) -> tuple[tuple[float, float], str | None]:
+        """The interval of ``a @ ratings`` (less ``INITIAL_RATING`` for a single rating) and
+        which of its ends (``"lower"``, ``"upper"``, ``"both"``) the data leave open: there the
+        end given is where the prior stops it."""
+        from scipy.linalg import null_space
+        from scipy.optimize import brentq
+
+        measured = self.basis.T @ a
+        if not measured @ measured > 1e-24:  # a combination the games do not measure at all
+            raise ValueError("the games do not measure this combination of ratings")
+        toward = self.basis @ (measured / (measured @ measured))  # raises a @ ratings by one
+        others = self.basis @ null_space(measured[None, :])  # leave a @ ratings alone
+
+        def deviance(value: float) -> float:
+            offset = value * toward
+            start = others.T @ (self.best - offset)
+            return 2.0 * (self.objective.minimise(offset, others, start)[0] - self.best_value)
+
+        estimate = float(a @ self.best)
+        # The first step out: two standard errors, from the curvature at the fit.
+        curvature = self.basis.T @ self.objective.hessian(self.best) @ self.basis
+        step = 2.0 * math.sqrt(float(measured @ np.linalg.solve(curvature, measured)))
+        ends = []
+        for sign in (-1.0, 1.0):
+            reach = step
+            while deviance(estimate + sign * reach) < self.threshold:
+                reach *= 2.0  # the prior makes the deviance grow without bound: this ends
+            distance = brentq(
+                lambda t, s=sign: deviance(estimate + s * t) - self.threshold,
+                0.0,
+                reach,
+                xtol=0.01,
+            )
+            ends.append(estimate + sign * float(distance))
+        lower_open, upper_open = (self._unlimited(measured, sign) for sign in (-1.0, 1.0))
+        open_end = {(True, True): "both", (True, False): "lower", (False, True): "upper"}.get(
+            (lower_open, upper_open)
+        )
+        return (ends[0], ends[1]), open_end
+
+    def _unlimited(self, measured: NDArray[np.float64], sign: float) -> bool:
+        """Whether the data leave ``a @ ratings`` unlimited in the direction ``sign``: whether
+        some measured direction moves it that way while making no game less likely, that is,
+        moves every seating the impostors always won toward them, every one they always lost
+        away from them, and no other (a linear programme)."""
+        from scipy.optimize import linprog
+
+        seatings = self.matrix @ self.basis
+        played = self.played > 0
+        always_won = played & (self.won == self.played)
+        always_lost = played & (self.won == 0)
+        mixed = played & ~always_won & ~always_lost
+        upper = np.vstack([-seatings[always_won], seatings[always_lost]])
+        result = linprog(
+            -sign * measured,
+            A_ub=upper if len(upper) else None,
+            b_ub=np.zeros(len(upper)) if len(upper) else None,
+            A_eq=seatings[mixed] if mixed.any() else None,
+            b_eq=np.zeros(int(mixed.sum())) if mixed.any() else None,
+            bounds=(-1.0, 1.0),
+            method="highs",
+        )
+        return bool(result.status == 0 and -result.fun > 1e-6)
+
+
 def fit(matches: Sequence[Match]) -> Ratings:
     """Each policy's Deception and Detection rating, fitted over all ``matches`` at once (see the
     module docstring); the game counts are as in ``ratings.rate``."""
     design = _Design(matches)
     if not len(design.row_of_game):
         return Ratings()
-    theta = design.fit(*design.counts(np.arange(len(design.row_of_game))))
+    theta = design.fit(*design.all_counts())
     deception, detection = design.as_ratings(theta)
     return Ratings(deception, detection, design.impostor_games, design.crewmate_games)
+
+
+def profile_intervals(matches: Sequence[Match], *, level: float = CONFIDENCE) -> Intervals:
+    """Each rating's profile-likelihood interval at ``level`` (see the module docstring), with
+    the ends the data leave open in ``open_ends``. Deterministic: no resampling, no seed."""
+    design = _Design(matches)
+    if not len(design.row_of_game):
+        return Intervals({}, {})
+    profile = _Profile(design, level)
+    names = [("deception", p) for p in design.deception]
+    names += [("detection", q) for q in design.detection]
+    limits: dict[str, dict[str, tuple[float, float]]] = {"deception": {}, "detection": {}}
+    open_ends: dict[str, dict[str, str]] = {}
+    for column, (side, policy) in enumerate(names):
+        (low, high), open_end = profile.interval(np.eye(len(names))[column])
+        limits[side][policy] = (INITIAL_RATING + low, INITIAL_RATING + high)
+        if open_end is not None:
+            open_ends.setdefault(side, {})[policy] = open_end
+    return Intervals(limits["deception"], limits["detection"], open_ends)
+
+
+@dataclass(frozen=True)
+class OneSidedSeating:
+    """A seating (the policies on the impostor and on the crewmate seats) whose games were all
+    won by one side, with the interval of the impostor side's lead ``R_I - R_C`` in points.
+
+    ``open_end`` is the end the data leave open (``"upper"`` when the impostors won every game,
+    ``"lower"`` when they lost every one; ``None`` when other seatings pin the lead down), so
+    what the games say is ``limit``: the lead is at least (or at most) that."""
+
+    impostors: tuple[str, ...]
+    crewmates: tuple[str, ...]
+    games: int
+    impostors_won: bool
+    lead: tuple[float, float]
+    open_end: str | None
+
+    @property
+    def limit(self) -> float:
+        """The end of ``lead`` the data set: the lower one if the impostors won every game."""
+        return self.lead[0] if self.impostors_won else self.lead[1]
+
+    @property
+    def win_chance_limit(self) -> float:
+        """``limit`` as the impostors' chance of winning a game of this seating."""
+        return 1.0 / (1.0 + 10.0 ** (-self.limit / SCALE))
+
+    def describe(self) -> str:
+        """The finding in words, e.g. "impostors a vs crewmates b: the impostors won all 20
+        games; they are at least 375 points above the crewmates (they win at least 89.6% of
+        such games)"."""
+        winners, losers = ("impostors", "crewmates")[:: 1 if self.impostors_won else -1]
+        lead = self.limit if self.impostors_won else -self.limit  # the winners' least lead
+        chance = self.win_chance_limit if self.impostors_won else 1.0 - self.win_chance_limit
+        where = (
+            f"at least {lead:.0f} points above"
+            if lead >= 0
+            else (f"at most {-lead:.0f} points below")
+        )
+        sides = f"impostors {'+'.join(self.impostors)} vs crewmates {'+'.join(self.crewmates)}"
+        return (
+            f"{sides}: the {winners} won all {self.games} games; they are {where} the {losers} "
+            f"(they win at least {100 * chance:.1f}% of such games)"
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "impostors": list(self.impostors),
+            "crewmates": list(self.crewmates),
+            "games": self.games,
+            "won_by": "impostors" if self.impostors_won else "crewmates",
+            "lead": list(self.lead),
+            "open_end": self.open_end,
+            "limit": self.limit,
+            "win_chance_limit": self.win_chance_limit,
+        }
+
+
+def one_sided_seatings(
+    matches: Sequence[Match], *, level: float = CONFIDENCE
+) -> list[OneSidedSeating]:
+    """The seatings one side won every game of, each with the profile-likelihood interval of
+    the impostors' lead (``R_I - R_C``): the plain-words answer to "how sure are we?" when the
+    record is 20 of 20."""
+    design = _Design(matches)
+    if not len(design.row_of_game):
+        return []
+    played, won = design.all_counts()
+    one_sided = [r for r in range(len(played)) if won[r] in (0.0, played[r])]
+    if not one_sided:
+        return []
+    profile = _Profile(design, level)
+    found = []
+    for row in one_sided:
+        lead, open_end = profile.interval(design.matrix[row])
+        impostors, crewmates = design.seatings[row]
+        found.append(
+            OneSidedSeating(
+                impostors, crewmates, int(played[row]), bool(won[row] > 0), lead, open_end
+            )
+        )
+    return found
 
 
 def bootstrap_intervals(matches: Sequence[Match], *, rounds: int = 100, seed: int = 0) -> Intervals:
     """Refit on ``rounds`` resamples (with replacement) of ``matches``; return each rating's
     2.5th and 97.5th percentiles. A resample that happens to leave a policy out still rates it
-    (at the prior's 1500), which widens that policy's interval, as its scarcity deserves."""
+    (at the prior's 1500), which widens that policy's interval, as its scarcity deserves.
+
+    Kept to compare with ``profile_intervals`` (they agree on ordinary data), not to report:
+    a seating whose games all went one way adds nothing to the spread of the resamples, and
+    when every seating did, the interval is zero-width."""
     design = _Design(matches)
     games = len(design.row_of_game)
     if not games or rounds < 1:
@@ -166,8 +425,15 @@ def bootstrap_intervals(matches: Sequence[Match], *, rounds: int = 100, seed: in
     )
 
 
-def to_dict(ratings: Ratings, intervals: Intervals | None) -> dict[str, Any]:
-    """The fit as JSON: ratings, game counts, the prior and (when computed) the intervals."""
+def to_dict(
+    ratings: Ratings,
+    intervals: Intervals | None,
+    one_sided: Sequence[OneSidedSeating] = (),
+) -> dict[str, Any]:
+    """The fit as JSON: ratings, the prior and (when computed) the intervals. ``intervals`` keeps
+    its shape (a ``[low, high]`` pair per rating); ``open_ends`` beside it names the ends the data
+    leave open, where the number is the prior's (read it as "at least low" or "at most high"),
+    and ``one_sided_seatings`` says how far apart the sides are at least when one won them all."""
     result: dict[str, Any] = {
         "deception": dict(sorted(ratings.deception.items())),
         "detection": dict(sorted(ratings.detection.items())),
@@ -177,4 +443,9 @@ def to_dict(ratings: Ratings, intervals: Intervals | None) -> dict[str, Any]:
     }
     if intervals is not None:
         result["intervals"] = intervals.to_dict()
+        result["interval_method"] = f"profile likelihood, {CONFIDENCE:.0%}"
+        result["open_ends"] = {
+            side: dict(sorted(ends.items())) for side, ends in sorted(intervals.open_ends.items())
+        }
+        result["one_sided_seatings"] = [seating.to_dict() for seating in one_sided]
     return result

@@ -2,8 +2,10 @@
 
 Left panel: each policy's win rate as impostor and as crewmate, with 95% Wilson intervals.
 Right panel: its Deception and Detection rating (the Bradley–Terry fit over all games) as bars
-from the 1500 mean, with 95% bootstrap intervals as whiskers, and the 7vik Elo as a hollow
-diamond on each bar.
+from the 1500 mean, with 95% profile-likelihood intervals as whiskers, and the 7vik Elo as a
+hollow diamond on each bar. An end the games leave open (a side won every game; the number there
+is the prior's) is drawn as an arrow running to the panel's edge, and the axis is not stretched
+to reach it.
 
 Every number is written under the axis, in a row per quantity aligned with its bar, never
 beside a bar or whisker, where it could be taken for an interval's limit.
@@ -45,11 +47,22 @@ def _font(size: int) -> Font:
 
 @dataclass(frozen=True)
 class Bar:
-    """One bar: its value, its interval (whisker) and a marker drawn on it (the Elo)."""
+    """One bar: its value, its interval (whisker), a marker drawn on it (the Elo) and which
+    end of the interval, if any, the data leave open (``"lower"``, ``"upper"``, ``"both"``)."""
 
     value: float | None
     interval: tuple[float, float] | None = None
     marker: float | None = None
+    open_end: str | None = None
+
+    def closed_ends(self) -> list[float]:
+        """The ends of the interval the data set (the ones the axis must show)."""
+        if self.interval is None:
+            return []
+        low, high = self.interval
+        return [
+            v for v, end in ((low, "lower"), (high, "upper")) if self.open_end not in (end, "both")
+        ]
 
 
 def panel_boxes() -> tuple[tuple[int, int, int, int], tuple[int, int, int, int]]:
@@ -79,7 +92,8 @@ def draw_chart(
     width = 2 * PANEL_WIDTH + 3 * MARGIN
     left_box, right_box = panel_boxes()
     legend_y = right_box[3] + 4 * ROW_HEIGHT + 12  # under the rows of numbers
-    height = legend_y + 32
+    open_ends = intervals is not None and bool(intervals.open_ends)
+    height = legend_y + (52 if open_ends else 32)  # a second legend row for the open ends
     image = Image.new("RGB", (width, height), "white")
     draw = ImageDraw.Draw(image)
     font, small = _font(14), _font(11)
@@ -111,8 +125,10 @@ def draw_chart(
             value = getattr(ratings, side).get(policy)
             interval = getattr(intervals, side).get(policy) if intervals else None
             marker = getattr(elo, side).get(policy) if elo else None
-            rating_bars.append(Bar(value, interval, marker))
-            values += [v for v in (value, marker) if v is not None] + list(interval or ())
+            open_end = intervals.open_ends.get(side, {}).get(policy) if intervals else None
+            bar = Bar(value, interval, marker, open_end)
+            rating_bars.append(bar)
+            values += [v for v in (value, marker) if v is not None] + bar.closed_ends()
     low, high = min(values), max(values)
     pad = max(25.0, 0.1 * (high - low))
     step = _tick_step(high - low + 2 * pad)
@@ -129,7 +145,7 @@ def draw_chart(
             math.ceil((high + pad) / step) * step,
             INITIAL_RATING,
         ),
-        "Deception / Detection rating (Bradley-Terry fit, 95% bootstrap CI)",
+        "Deception / Detection rating (Bradley-Terry fit, 95% CI)",
         rows,
         small,
         font,
@@ -146,6 +162,14 @@ def draw_chart(
     if elo is not None:
         _diamond(draw, x + 7, legend_y + 7)
         draw.text((x + 20, legend_y), "7vik Elo (K = 32, games in order)", fill=INK, font=small)
+    if open_ends:
+        _arrowhead(draw, MARGIN + 7, legend_y + 34, legend_y + 20)
+        draw.text(
+            (MARGIN + 20, legend_y + 20),
+            "no limit from the games on that side (one side won them all)",
+            fill=INK,
+            font=small,
+        )
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     metadata = PngInfo()
@@ -216,10 +240,17 @@ def _bar_panel(
             top, bottom = sorted((y_of(drawn.value), y_of(base)))
             draw.rectangle((left + 2, top, left + bar - 2, max(bottom, top + 1)), fill=colour)
             if drawn.interval is not None:
-                a, b = y_of(drawn.interval[0]), y_of(drawn.interval[1])
+                # An open end runs to the panel's edge and ends in an arrowhead, not a cap.
+                lower_open = drawn.open_end in ("lower", "both")
+                upper_open = drawn.open_end in ("upper", "both")
+                a = float(y1) if lower_open else y_of(drawn.interval[0])
+                b = float(y0) if upper_open else y_of(drawn.interval[1])
                 draw.line((middle, a, middle, b), fill=INK, width=2)
-                draw.line((middle - 5, a, middle + 5, a), fill=INK, width=2)
-                draw.line((middle - 5, b, middle + 5, b), fill=INK, width=2)
+                for end, is_open, inward in ((a, lower_open, a - 10), (b, upper_open, b + 10)):
+                    if is_open:
+                        _arrowhead(draw, middle, inward, end)
+                    else:
+                        draw.line((middle - 5, end, middle + 5, end), fill=INK, width=2)
             if drawn.marker is not None:
                 _diamond(draw, middle, y_of(drawn.marker))
 
@@ -228,6 +259,11 @@ def _diamond(draw: ImageDraw.ImageDraw, x: float, y: float) -> None:
     """An Elo marker: a hollow diamond, a shape no whisker has."""
     d = DIAMOND
     draw.polygon([(x, y - d), (x + d, y), (x, y + d), (x - d, y)], fill="white", outline=INK)
+
+
+def _arrowhead(draw: ImageDraw.ImageDraw, x: float, base: float, tip: float) -> None:
+    """A filled triangle on the vertical line at ``x`` pointing from ``base`` to ``tip``."""
+    draw.polygon([(x, tip), (x - 5, base), (x + 5, base)], fill=INK)
 
 
 def _tick_step(span: float) -> float:

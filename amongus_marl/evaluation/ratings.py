@@ -29,7 +29,7 @@ from __future__ import annotations
 import math
 import random
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Final
 
 from amongagents.records import WinCode
@@ -160,10 +160,16 @@ def rate(
 
 @dataclass(frozen=True)
 class Intervals:
-    """2.5th and 97.5th bootstrap percentiles of each rating."""
+    """A 95% interval of each rating: bootstrap percentiles for the Elo, profile likelihood for
+    the Bradley–Terry fit.
+
+    ``open_ends`` (side, then policy: ``"lower"``, ``"upper"`` or ``"both"``) names the ends the
+    data do not limit, where the number given is the prior's; only the fit's intervals have any.
+    """
 
     deception: dict[str, tuple[float, float]]
     detection: dict[str, tuple[float, float]]
+    open_ends: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -181,13 +187,33 @@ def bootstrap_intervals(
     initial: float = INITIAL_RATING,
 ) -> Intervals:
     """Recompute the ratings on ``rounds`` resampled (with replacement) and reshuffled copies of
-    ``matches``; return each rating's 95% percentile interval."""
+    ``matches``; return each rating's 95% percentile interval.
+
+    Resampling replays only outcomes that happened, so a seating (the policies on each side)
+    whose games all went one way would be replayed as certain: with one such seating every
+    resample is the same games in the same order, and the interval is ``[r, r]``. So in each
+    resample such a seating's impostor win rate is drawn from its Jeffreys posterior,
+    Beta(wins + 1/2, losses + 1/2) (the usual smoothing of a proportion seen at 0 or 1; 20 wins
+    in 20 give a rate between about 88% and 100%), and its resampled games' outcomes from that
+    rate. Seatings that saw both outcomes are resampled as they are, as before."""
     rng = random.Random(seed)
+    one_sided = _one_sided_records(matches)
     deception: dict[str, list[float]] = {}
     detection: dict[str, list[float]] = {}
     n = len(matches)
     for _ in range(rounds if n else 0):
         sample = [matches[rng.randrange(n)] for _ in range(n)]
+        if one_sided:
+            win_rate = {
+                seating: rng.betavariate(wins + 0.5, games - wins + 0.5)
+                for seating, (wins, games) in one_sided.items()
+            }
+            sample = [
+                replace(m, impostors_win=rng.random() < win_rate[_seating(m)])
+                if _seating(m) in win_rate
+                else m
+                for m in sample
+            ]
         ratings = rate(sample, k=k, initial=initial)
         for p, value in ratings.deception.items():
             deception.setdefault(p, []).append(value)
@@ -197,6 +223,24 @@ def bootstrap_intervals(
         {p: _percentiles(values) for p, values in deception.items()},
         {q: _percentiles(values) for q, values in detection.items()},
     )
+
+
+Seating = tuple[tuple[str, ...], tuple[str, ...]]
+
+
+def _seating(match: Match) -> Seating:
+    """The policies on the impostor seats and on the crewmate seats, whatever seats they fill."""
+    return tuple(sorted(match.impostors)), tuple(sorted(match.crewmates))
+
+
+def _one_sided_records(matches: Iterable[Match]) -> dict[Seating, tuple[int, int]]:
+    """(impostor wins, games) of each seating whose games all went one way, in the order met."""
+    records: dict[Seating, list[int]] = {}
+    for match in matches:
+        record = records.setdefault(_seating(match), [0, 0])
+        record[0] += int(match.impostors_win)
+        record[1] += 1
+    return {s: (w, g) for s, (w, g) in records.items() if w in (0, g)}
 
 
 def _percentiles(values: list[float]) -> tuple[float, float]:
