@@ -48,6 +48,7 @@ hold on the overall level does not stretch every interval to thousands of points
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
@@ -355,7 +356,7 @@ class OneSidedSeating:
             if lead >= 0
             else (f"at most {-lead:.0f} points below")
         )
-        sides = f"impostors {'+'.join(self.impostors)} vs crewmates {'+'.join(self.crewmates)}"
+        sides = f"impostors {_seats(self.impostors)} vs crewmates {_seats(self.crewmates)}"
         return (
             f"{sides}: the {winners} won all {self.games} games; they are {where} the {losers} "
             f"(they win at least {100 * chance:.1f}% of such games)"
@@ -372,6 +373,12 @@ class OneSidedSeating:
             "limit": self.limit,
             "win_chance_limit": self.win_chance_limit,
         }
+
+
+def _seats(policies: Sequence[str]) -> str:
+    """A side's policies in words: "heuristic" or "4 x random" or "2 x random + llm"."""
+    counts = Counter(policies)
+    return " + ".join(p if n == 1 else f"{n} x {p}" for p, n in sorted(counts.items()))
 
 
 def one_sided_seatings(

@@ -101,3 +101,41 @@ def _elo_diamond_centre(ratings: Ratings, intervals: Intervals, elo: Ratings) ->
     bar = min(40.0, slot / 3)
     x = x0 + slot * 0.5 - bar + bar / 2
     return round(x), round(y)
+
+
+def test_an_open_end_is_an_arrow_to_the_panels_edge_and_does_not_stretch_the_axis(
+    tmp_path: Path,
+) -> None:
+    # 20 of 20 won by the heuristic impostor: its Deception interval's upper end (2993) is the
+    # prior's, random's Detection interval's lower end (7) too.
+    ratings = Ratings(deception={"heuristic": 1976.0}, detection={"random": 1024.0})
+    intervals = Intervals(
+        deception={"heuristic": (1687.0, 2993.0)},
+        detection={"random": (7.0, 1313.0)},
+        open_ends={"deception": {"heuristic": "upper"}, "detection": {"random": "lower"}},
+    )
+    records = {"heuristic": {"impostor": (20, 20)}, "random": {"crewmate": (0, 20)}}
+    path = draw_chart(records, ratings, tmp_path / "chart.png", intervals=intervals)
+    with Image.open(path) as image:
+        rgb_image = image.convert("RGB")
+    _, (x0, y0, x1, y1) = panel_boxes()
+    # The axis spans the estimates and the closed ends (1024 to 1976), as the chart computes it.
+    low, high = 1024.0, 1976.0
+    pad = max(25.0, 0.1 * (high - low))
+    step = _tick_step(high - low + 2 * pad)
+    axis_low = math.floor((low - pad) / step) * step
+    axis_high = math.ceil((high + pad) / step) * step
+    assert axis_high < 2993 and axis_low > 7
+
+    def y_of(value: float) -> int:
+        return round(y1 - (value - axis_low) / (axis_high - axis_low) * (y1 - y0))
+
+    slot, bar = (x1 - x0) / 2, min(40.0, (x1 - x0) / 6)
+    heuristic_deception = round(x0 + slot * 0.5 - bar / 2)
+    random_detection = round(x0 + slot * 1.5 + bar / 2)
+    # Arrowheads at the panel's top and bottom edges, where the whiskers run off the scale ...
+    assert rgb_image.getpixel((heuristic_deception - 3, y0 + 8)) == rgb(INK)
+    assert rgb_image.getpixel((random_detection - 3, y1 - 8)) == rgb(INK)
+    # ... and caps on the ends the games set.
+    assert rgb_image.getpixel((heuristic_deception - 4, y_of(1687.0))) == rgb(INK)
+    assert rgb_image.getpixel((random_detection + 4, y_of(1313.0))) == rgb(INK)

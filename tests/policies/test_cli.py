@@ -364,3 +364,36 @@ def test_chart_titles_name_the_config_and_lineup_and_the_fit_is_saved(tmp_path: 
     with Image.open(run / cli.CHART_FILE) as chart:
         title = chart.text["Title"]  # type: ignore[attr-defined]
     assert title.startswith("five_member: 6 games, impostor=") and "crewmate=" in title
+
+
+def test_ratings_of_a_sweep_say_at_least_how_far_ahead_the_winners_are(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # 20 games, all won by the heuristic impostor (winner 1: the impostors outnumber the crew).
+    log = {
+        "players": [{"identity": "Impostor"}] + [{"identity": "Crewmate"}] * 4,
+        "policies": ["heuristic"] + ["random"] * 4,
+        "winner": 1,
+    }
+    (tmp_path / "games.jsonl").write_text((json.dumps(log) + "\n") * 20)
+    out_json = tmp_path / "ratings.json"
+    argv = ["ratings", str(tmp_path), "--bootstrap", "20", "--summary-json", str(out_json)]
+    assert cli.main(argv) == 0
+    out = capsys.readouterr().out
+    fit = json.loads(out_json.read_text())["ratings"]["bradley_terry"]
+    low, high = fit["intervals"]["deception"]["heuristic"]
+    assert low < fit["deception"]["heuristic"] < high  # not the old [r, r]
+    assert fit["open_ends"] == {
+        "deception": {"heuristic": "upper"},
+        "detection": {"random": "lower"},
+    }
+    (seating,) = fit["one_sided_seatings"]
+    assert seating["won_by"] == "impostors" and seating["games"] == 20
+    # The table shows the end the games set, as "at least", and the seating in words.
+    assert f"(>= {low:>5.0f})" in out
+    assert f"they are at least {seating['limit']:.0f} points above the crewmates" in out
+    # The Elo's bootstrap interval is no longer zero-width either.
+    elo_low, elo_high = json.loads(out_json.read_text())["ratings"]["intervals"]["deception"][
+        "heuristic"
+    ]
+    assert elo_low < elo_high

@@ -89,6 +89,35 @@ def test_bootstrap_intervals_bracket_the_ratings() -> None:
     assert low < rate(games).deception["h"] + 100 and high > rate(games).deception["h"] - 100
 
 
+def test_elo_interval_of_a_side_that_won_every_game_is_not_zero_width() -> None:
+    games = [match("h", "r", True)] * 20
+    elo = rate(games).deception["h"]  # 20 straight wins: the highest 20 games can reach
+    low, high = bootstrap_intervals(games, rounds=200, seed=1).deception["h"]
+    # Plain resampling replays 20 wins every time: [elo, elo]. With the seating's win rate drawn
+    # from Beta(20.5, 0.5) first, some resamples lose a game or two, and their Elo is lower.
+    assert high == pytest.approx(elo)
+    assert low < elo - 30, (low, elo)
+    # A late loss costs K * E (about 28 points at E = 0.87) and forgoes the K * (1 - E) (about
+    # 4) of a win: the two or so losses in 20 that a win rate of 88% or more allows.
+    assert low > elo - 3 * K_FACTOR
+
+
+def test_seatings_that_saw_both_outcomes_are_resampled_as_they_are() -> None:
+    # The smoothing touches only one-sided seatings: on mixed data the interval is the plain
+    # resample-and-replay percentile interval, draw for draw.
+    import random
+
+    games = [match("h", "r", i % 3 != 0) for i in range(60)]
+    rng = random.Random(4)
+    values = sorted(
+        rate([games[rng.randrange(60)] for _ in range(60)]).deception["h"] for _ in range(40)
+    )
+    assert bootstrap_intervals(games, rounds=40, seed=4).deception["h"] == (
+        values[round(0.025 * 39)],
+        values[round(0.975 * 39)],
+    )
+
+
 def test_match_from_log_and_win_records() -> None:
     log = {
         "players": [{"identity": "Impostor"}, {"identity": "Crewmate"}, {"identity": "Crewmate"}],
