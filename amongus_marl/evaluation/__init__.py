@@ -4,7 +4,7 @@
 one or many cores and returns ``GameResult`` records; ``summarize`` turns them into win rates
 (Wilson intervals), win conditions, game length, kills, ejections and task completion;
 ``bradley_terry.fit`` fits each policy's Deception and Detection rating over all games (with
-``bradley_terry.bootstrap_intervals``), and ``ratings.rate`` computes the 7vik Elo.
+``bradley_terry.profile_intervals``), and ``ratings.rate`` computes the 7vik Elo.
 """
 
 from amongus_marl.evaluation.ratings import (

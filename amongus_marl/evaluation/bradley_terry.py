@@ -34,15 +34,19 @@ the profile interval gets a lower end from the data. A larger gap only makes 20 
 so the data set no upper end; there the weak prior stops the interval, far out, and
 ``Intervals.open_ends`` names that end so that it is reported as "at least" the data's end
 (``one_sided_seatings`` turns it into "the impostors are at least N points above these
-crewmates"). On ordinary data the two intervals agree to within the bootstrap's own noise (both
-are close to the estimate plus or minus 1.96 standard errors), and the profile one needs no
-seed; in simulated matchups its coverage is about 95% (``benchmarks/rating_intervals.py``,
+crewmates": for 20 of 20, 374 points; the likelihood alone, without the prior, would say 399).
+On ordinary data the two intervals agree to within the bootstrap's own noise (both are close to
+the estimate plus or minus 1.96 standard errors), and the profile one needs no seed; in
+simulated matchups its coverage is about 95% (``benchmarks/rating_intervals.py``,
 ``tests/policies/test_bradley_terry.py``).
 
 The interval is for the rating as reported, with the level fixed as the fit fixes it: the
 profile moves the ratings only in the directions the games measure (the row space of the
 design matrix; the fit never leaves it, since the prior is smallest there), so the prior's weak
-hold on the overall level does not stretch every interval to thousands of points.
+hold on the overall level does not stretch every interval to thousands of points. One
+consequence: with the mean held at 1500, when a policy's rating is open below (it was swept),
+the ratings tied to it by games are open above, since they rise as it falls; the differences
+the games measured both ways stay bounded.
 """
 
 from __future__ import annotations
@@ -342,7 +346,7 @@ class OneSidedSeating:
     @property
     def win_chance_limit(self) -> float:
         """``limit`` as the impostors' chance of winning a game of this seating."""
-        return 1.0 / (1.0 + 10.0 ** (-self.limit / SCALE))
+        return 1.0 / (1.0 + math.pow(10.0, -self.limit / SCALE))
 
     def describe(self) -> str:
         """The finding in words, e.g. "impostors a vs crewmates b: the impostors won all 20
