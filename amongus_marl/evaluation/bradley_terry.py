@@ -43,10 +43,10 @@ simulated matchups its coverage is about 95% (``benchmarks/rating_intervals.py``
 The interval is for the rating as reported, with the level fixed as the fit fixes it: the
 profile moves the ratings only in the directions the games measure (the row space of the
 design matrix; the fit never leaves it, since the prior is smallest there), so the prior's weak
-hold on the overall level does not stretch every interval to thousands of points. One
-consequence: with the mean held at 1500, when a policy's rating is open below (it was swept),
-the ratings tied to it by games are open above, since they rise as it falls; the differences
-the games measured both ways stay bounded.
+hold on the overall level does not stretch every interval to thousands of points. With the
+mean held at 1500, a swept policy's rating running off downward drags the others up by a
+fraction: their intervals widen (the level is that much less certain) but stay closed; only the
+runaway's end is named open (``_Profile.open_end``).
 """
 
 from __future__ import annotations
@@ -227,16 +227,13 @@ class _Profile:
         rank = int(np.sum(singular > 1e-10 * singular.max(initial=0.0)))
         self.basis: NDArray[np.float64] = rows[:rank].T
 
-    def interval(self, a: NDArray[np.float64]) -> tuple[tuple[float, float], str | None]:
-        """The interval of ``a @ ratings`` (less ``INITIAL_RATING`` for a single rating) and
-        which of its ends (``"lower"``, ``"upper"``, ``"both"``) the data leave open: there the
-        end given is where the prior stops it."""
+    def interval(self, a: NDArray[np.float64]) -> tuple[float, float]:
+        """The interval of ``a @ ratings`` (less ``INITIAL_RATING`` for a single rating). An end
+        the data leave open (``open_end``) is where the prior stops it."""
         from scipy.linalg import null_space
         from scipy.optimize import brentq
 
-        measured = self.basis.T @ a
-        if not measured @ measured > 1e-24:  # a combination the games do not measure at all
-            raise ValueError("the games do not measure this combination of ratings")
+        measured = self._measured(a)
         toward = self.basis @ (measured / (measured @ measured))  # raises a @ ratings by one
         others = self.basis @ null_space(measured[None, :])  # leave a @ ratings alone
 
@@ -252,8 +249,14 @@ class _Profile:
         ends = []
         for sign in (-1.0, 1.0):
             reach = step
-            while deviance(estimate + sign * reach) < self.threshold:
-                reach *= 2.0  # the prior makes the deviance grow without bound: this ends
+            # The prior makes the deviance grow without bound, so this ends; 2^40 standard
+            # errors out would be a bug.
+            for _ in range(40):
+                if deviance(estimate + sign * reach) >= self.threshold:
+                    break
+                reach *= 2.0
+            else:
+                raise RuntimeError("the profile likelihood found no end to the interval")
             distance = brentq(
                 lambda t, s=sign: deviance(estimate + s * t) - self.threshold,
                 0.0,
@@ -261,35 +264,102 @@ class _Profile:
                 xtol=0.01,
             )
             ends.append(estimate + sign * float(distance))
-        lower_open, upper_open = (self._unlimited(measured, sign) for sign in (-1.0, 1.0))
-        open_end = {(True, True): "both", (True, False): "lower", (False, True): "upper"}.get(
-            (lower_open, upper_open)
-        )
-        return (ends[0], ends[1]), open_end
+        return ends[0], ends[1]
 
-    def _unlimited(self, measured: NDArray[np.float64], sign: float) -> bool:
-        """Whether the data leave ``a @ ratings`` unlimited in the direction ``sign``: whether
-        some measured direction moves it that way while making no game less likely, that is,
-        moves every seating the impostors always won toward them, every one they always lost
-        away from them, and no other (a linear programme)."""
+    def open_end(self, column: int) -> str | None:
+        """Which ends of the interval of rating ``column`` the games leave open: ``"lower"``,
+        ``"upper"``, ``"both"`` or ``None``.
+
+        An end is open when the rating can run off that way on its own: some measured direction
+        moves it that way, makes no game less likely (see ``_free_directions``), and moves no
+        other rating further. A rating merely dragged along does not count: the ratings sit
+        around a mean of 1500, so when a swept policy's rating runs off downward every rating
+        it is averaged with shifts up by a fraction of that; their intervals are closed, only
+        wider by what the prior lets the runaway go."""
         from scipy.optimize import linprog
 
+        free = self._free_directions()
+        size = self.basis.shape[0]
+        # |u_k| <= 1 for every rating k, where u = basis @ w is the move of the ratings
+        within = np.vstack([self.basis, -self.basis])
+        runs_off = []
+        for sign in (-1.0, 1.0):
+            result = linprog(
+                -sign * self.basis[column],
+                A_ub=np.vstack([free.upper, within]),
+                b_ub=np.concatenate([np.zeros(len(free.upper)), np.ones(2 * size)]),
+                A_eq=free.level if len(free.level) else None,
+                b_eq=np.zeros(len(free.level)) if len(free.level) else None,
+                bounds=(None, None),
+                method="highs",
+            )
+            # Open when the rating can move a full unit while nothing else moves more.
+            runs_off.append(bool(result.status == 0 and -result.fun > 1.0 - 1e-6))
+        return {(True, True): "both", (True, False): "lower", (False, True): "upper"}.get(
+            (runs_off[0], runs_off[1])
+        )
+
+    def open_leads(self, rows: Sequence[int]) -> list[int]:
+        """Which of ``rows`` (seatings one side won every game of) have a lead ``R_I - R_C`` the
+        games leave open on the winners' side. A lead is a difference, the same whatever the
+        level, so any direction that widens it without making a game less likely counts. Such
+        directions add up, so one linear programme finds one that widens as many of the leads
+        as it can; it is repeated for the rest until none widens."""
+        from scipy.optimize import linprog
+
+        free = self._free_directions()
+        leads = self.matrix @ self.basis
+        toward_winners = {r: 1.0 if self.won[r] > 0 else -1.0 for r in rows}
+        remaining, found = list(rows), []
+        while remaining:
+            widening = sum(toward_winners[r] * leads[r] for r in remaining)
+            result = linprog(
+                -np.asarray(widening),
+                A_ub=free.upper if len(free.upper) else None,
+                b_ub=np.zeros(len(free.upper)) if len(free.upper) else None,
+                A_eq=free.level if len(free.level) else None,
+                b_eq=np.zeros(len(free.level)) if len(free.level) else None,
+                bounds=(-1.0, 1.0),
+                method="highs",
+            )
+            if result.status != 0:
+                break
+            widened = [r for r in remaining if toward_winners[r] * leads[r] @ result.x > 1e-6]
+            if not widened:
+                break
+            found += widened
+            remaining = [r for r in remaining if r not in widened]
+        return sorted(found)
+
+    def _free_directions(self) -> _FreeDirections:
+        """The measured directions ``w`` (ratings moving by ``basis @ w``) that make no game
+        less likely: they move every seating the impostors always won toward them
+        (``upper @ w <= 0`` holds both kinds of one-sided seating) and leave every seating that
+        saw both outcomes alone (``level @ w == 0``)."""
         seatings = self.matrix @ self.basis
         played = self.played > 0
         always_won = played & (self.won == self.played)
         always_lost = played & (self.won == 0)
         mixed = played & ~always_won & ~always_lost
-        upper = np.vstack([-seatings[always_won], seatings[always_lost]])
-        result = linprog(
-            -sign * measured,
-            A_ub=upper if len(upper) else None,
-            b_ub=np.zeros(len(upper)) if len(upper) else None,
-            A_eq=seatings[mixed] if mixed.any() else None,
-            b_eq=np.zeros(int(mixed.sum())) if mixed.any() else None,
-            bounds=(-1.0, 1.0),
-            method="highs",
+        return _FreeDirections(
+            np.vstack([-seatings[always_won], seatings[always_lost]]), seatings[mixed]
         )
-        return bool(result.status == 0 and -result.fun > 1e-6)
+
+    def _measured(self, a: NDArray[np.float64]) -> NDArray[np.float64]:
+        """``a`` in the coordinates of the measured directions."""
+        measured = self.basis.T @ a
+        if not measured @ measured > 1e-24:
+            raise ValueError("the games do not measure this combination of ratings")
+        return np.asarray(measured, dtype=np.float64)
+
+
+@dataclass(frozen=True)
+class _FreeDirections:
+    """Linear constraints on a measured direction ``w``: ``upper @ w <= 0``,
+    ``level @ w == 0``."""
+
+    upper: NDArray[np.float64]
+    level: NDArray[np.float64]
 
 
 def fit(matches: Sequence[Match]) -> Ratings:
@@ -315,8 +385,9 @@ def profile_intervals(matches: Sequence[Match], *, level: float = CONFIDENCE) ->
     limits: dict[str, dict[str, tuple[float, float]]] = {"deception": {}, "detection": {}}
     open_ends: dict[str, dict[str, str]] = {}
     for column, (side, policy) in enumerate(names):
-        (low, high), open_end = profile.interval(np.eye(len(names))[column])
+        low, high = profile.interval(np.eye(len(names))[column])
         limits[side][policy] = (INITIAL_RATING + low, INITIAL_RATING + high)
+        open_end = profile.open_end(column)
         if open_end is not None:
             open_ends.setdefault(side, {})[policy] = open_end
     return Intervals(limits["deception"], limits["detection"], open_ends)
@@ -325,18 +396,16 @@ def profile_intervals(matches: Sequence[Match], *, level: float = CONFIDENCE) ->
 @dataclass(frozen=True)
 class OneSidedSeating:
     """A seating (the policies on the impostor and on the crewmate seats) whose games were all
-    won by one side, with the interval of the impostor side's lead ``R_I - R_C`` in points.
-
-    ``open_end`` is the end the data leave open (``"upper"`` when the impostors won every game,
-    ``"lower"`` when they lost every one; ``None`` when other seatings pin the lead down), so
-    what the games say is ``limit``: the lead is at least (or at most) that."""
+    won by one side, with nothing else pinning down how far apart the sides are, and the
+    interval of the impostor side's lead ``R_I - R_C`` in points. Its end away from the winners
+    is the data's (``limit``: the lead is at least, or at most, that); the other end is the
+    prior's."""
 
     impostors: tuple[str, ...]
     crewmates: tuple[str, ...]
     games: int
     impostors_won: bool
     lead: tuple[float, float]
-    open_end: str | None
 
     @property
     def limit(self) -> float:
@@ -373,7 +442,6 @@ class OneSidedSeating:
             "games": self.games,
             "won_by": "impostors" if self.impostors_won else "crewmates",
             "lead": list(self.lead),
-            "open_end": self.open_end,
             "limit": self.limit,
             "win_chance_limit": self.win_chance_limit,
         }
@@ -388,9 +456,12 @@ def _seats(policies: Sequence[str]) -> str:
 def one_sided_seatings(
     matches: Sequence[Match], *, level: float = CONFIDENCE
 ) -> list[OneSidedSeating]:
-    """The seatings one side won every game of, each with the profile-likelihood interval of
-    the impostors' lead (``R_I - R_C``): the plain-words answer to "how sure are we?" when the
-    record is 20 of 20."""
+    """The seatings one side won every game of whose lead the data leave open (no other games
+    pin it down), each with the profile-likelihood interval of the impostors' lead
+    (``R_I - R_C``): the plain-words answer to "how sure are we?" when the record is 20 of 20.
+
+    A seating played once and won is one-sided too; with many seatings (policies drawn per
+    seat) most are, but the games around them usually pin their leads down."""
     design = _Design(matches)
     if not len(design.row_of_game):
         return []
@@ -400,12 +471,15 @@ def one_sided_seatings(
         return []
     profile = _Profile(design, level)
     found = []
-    for row in one_sided:
-        lead, open_end = profile.interval(design.matrix[row])
+    for row in profile.open_leads(one_sided):
         impostors, crewmates = design.seatings[row]
         found.append(
             OneSidedSeating(
-                impostors, crewmates, int(played[row]), bool(won[row] > 0), lead, open_end
+                impostors,
+                crewmates,
+                int(played[row]),
+                bool(won[row] > 0),
+                profile.interval(design.matrix[row]),
             )
         )
     return found

@@ -194,7 +194,7 @@ def test_twenty_wins_in_twenty_games_bound_the_gap_below_and_leave_it_open_above
     assert low == pytest.approx(1500 + gap / 2, abs=0.05)
     # In words: the impostors are at least that many points above, i.e. win at least ~90%.
     (seating,) = bradley_terry.one_sided_seatings(matches)
-    assert seating.limit == pytest.approx(gap, abs=0.1) and seating.open_end == "upper"
+    assert seating.limit == pytest.approx(gap, abs=0.1) and seating.lead[1] > 2 * gap
     assert seating.win_chance_limit == pytest.approx(expected_score(gap, 0), abs=1e-6)
     assert 0.85 < seating.win_chance_limit < 0.92  # 20 of 20 is 12% likely at a 90% win rate
     assert f"at least {gap:.0f} points above the crewmates" in seating.describe()
@@ -219,16 +219,33 @@ def test_only_the_seatings_won_every_time_are_reported_as_one_sided() -> None:
     assert bradley_terry.one_sided_seatings(mixed) == []
     # llm's Detection rating has no lower limit from the games. The ratings sit around a mean
     # of 1500, so as llm's falls, heuristic's and random's (tied to each other by the mixed
-    # games) rise together: their ratings are open above, but not the gap between them.
+    # games) are dragged up by half as much: their intervals widen but stay closed, and the
+    # gap between them is what the mixed games say.
     intervals = bradley_terry.profile_intervals(mixed + swept)
-    assert intervals.open_ends == {
-        "deception": {"heuristic": "upper"},
-        "detection": {"llm": "lower", "random": "upper"},
-    }
+    assert intervals.open_ends == {"detection": {"llm": "lower"}}
+    alone = bradley_terry.profile_intervals(mixed)
+    low, high = intervals.detection["random"]
+    assert alone.detection["random"][1] - alone.detection["random"][0] < high - low < 1000
     alone, together = bradley_terry.fit(mixed), bradley_terry.fit(mixed + swept)
     assert together.deception["heuristic"] - together.detection["random"] == pytest.approx(
         alone.deception["heuristic"] - alone.detection["random"], abs=1
     )
+
+
+def test_a_sweep_that_other_games_pin_down_is_not_open() -> None:
+    # c swept d, but c - d = (c - b) - (a - b) + (a - d), and those three were measured both
+    # ways: the games bound every rating, and no "at least" statement is needed.
+    rng = random.Random(5)
+    mixed = [
+        Match((impostor,), (crewmate,), rng.random() < 0.5)
+        for impostor, crewmate in [("a", "b"), ("a", "d"), ("c", "b")] * 100
+    ]
+    swept = [Match(("c",), ("d",), True)] * 20
+    intervals = bradley_terry.profile_intervals(mixed + swept)
+    assert intervals.open_ends == {}
+    assert bradley_terry.one_sided_seatings(mixed + swept) == []
+    low, high = intervals.deception["c"]
+    assert high - low < 200  # both ends the data's, not the prior's thousands of points
 
 
 def test_the_fits_json_keeps_the_interval_pairs_and_says_which_ends_are_open() -> None:
