@@ -419,19 +419,18 @@ class OneSidedSeating:
 
     def describe(self) -> str:
         """The finding in words, e.g. "impostors a vs crewmates b: the impostors won all 20
-        games; they are at least 375 points above the crewmates (they win at least 89.6% of
+        games; they are at least 374 points above the crewmates (they win at least 89.6% of
         such games)"."""
         winners, losers = ("impostors", "crewmates")[:: 1 if self.impostors_won else -1]
         lead = self.limit if self.impostors_won else -self.limit  # the winners' least lead
         chance = self.win_chance_limit if self.impostors_won else 1.0 - self.win_chance_limit
-        where = (
-            f"at least {lead:.0f} points above"
-            if lead >= 0
-            else (f"at most {-lead:.0f} points below")
-        )
+        where = f"at least {lead:.0f} points above"
+        if lead < 0:  # a few games: the data allow the losers to be a little better
+            where = f"at most {-lead:.0f} points below"
+        record = f"all {self.games} games" if self.games > 1 else "the one game"
         sides = f"impostors {_seats(self.impostors)} vs crewmates {_seats(self.crewmates)}"
         return (
-            f"{sides}: the {winners} won all {self.games} games; they are {where} the {losers} "
+            f"{sides}: the {winners} won {record}; they are {where} the {losers} "
             f"(they win at least {100 * chance:.1f}% of such games)"
         )
 

@@ -232,6 +232,19 @@ def test_only_the_seatings_won_every_time_are_reported_as_one_sided() -> None:
     )
 
 
+def test_two_sweeps_are_each_reported() -> None:
+    mixed = simulated_matchup(100, 0.5, seed=9)
+    swept = [Match(("heuristic",), ("llm",), True)] * 12
+    sweeping = [Match(("llm",), ("random",), False)] * 7  # llm's impostors lost all 7
+    found = bradley_terry.one_sided_seatings(mixed + swept + sweeping)
+    assert {(s.impostors, s.crewmates, s.games, s.impostors_won) for s in found} == {
+        (("heuristic",), ("llm",), 12, True),
+        (("llm",), ("random",), 7, False),
+    }
+    one_game = bradley_terry.one_sided_seatings([Match(("a",), ("b",), False)])
+    assert "the crewmates won the one game; they are at most" in one_game[0].describe()
+
+
 def test_a_sweep_that_other_games_pin_down_is_not_open() -> None:
     # c swept d, but c - d = (c - b) - (a - b) + (a - d), and those three were measured both
     # ways: the games bound every rating, and no "at least" statement is needed.
