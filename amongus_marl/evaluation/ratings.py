@@ -21,7 +21,8 @@ equal and opposite amounts. Elo depends on the order of games: games are taken i
 given (``run_games`` returns them in game-index order, which the run seed fixes), or shuffled
 with ``shuffle_seed``. ``bootstrap_intervals`` reports how much the ratings depend on the sample
 and the order: it recomputes them on resampled, reshuffled game lists and returns the 2.5th and
-97.5th percentiles.
+97.5th percentiles (a seating whose games all went one way has its outcomes redrawn from a
+plausible win rate first, else every resample of a sweep would be the same games).
 """
 
 from __future__ import annotations
