@@ -462,6 +462,31 @@ def one_sided_seatings(
     A seating played once and won is one-sided too; with many seatings (policies drawn per
     seat) most are, but the games around them usually pin their leads down."""
     design = _Design(matches)
+    found = []
+    for row, profile in _open_rows(design, level):
+        impostors, crewmates = design.seatings[row]
+        found.append(
+            OneSidedSeating(
+                impostors,
+                crewmates,
+                int(profile.played[row]),
+                bool(profile.won[row] > 0),
+                profile.interval(design.matrix[row]),
+            )
+        )
+    return found
+
+
+def open_seatings(matches: Sequence[Match]) -> list[tuple[tuple[str, ...], tuple[str, ...]]]:
+    """The seatings (sorted impostor-side and crewmate-side policies) one side won every game
+    of whose lead the games leave open; ``one_sided_seatings`` without the intervals."""
+    design = _Design(matches)
+    return [design.seatings[row] for row, _ in _open_rows(design, CONFIDENCE)]
+
+
+def _open_rows(design: _Design, level: float) -> list[tuple[int, _Profile]]:
+    """The rows of ``design`` one side won every game of whose lead the games leave open, with
+    the profile that found them."""
     if not len(design.row_of_game):
         return []
     played, won = design.all_counts()
@@ -469,19 +494,7 @@ def one_sided_seatings(
     if not one_sided:
         return []
     profile = _Profile(design, level)
-    found = []
-    for row in profile.open_leads(one_sided):
-        impostors, crewmates = design.seatings[row]
-        found.append(
-            OneSidedSeating(
-                impostors,
-                crewmates,
-                int(played[row]),
-                bool(won[row] > 0),
-                profile.interval(design.matrix[row]),
-            )
-        )
-    return found
+    return [(row, profile) for row in profile.open_leads(one_sided)]
 
 
 def bootstrap_intervals(matches: Sequence[Match], *, rounds: int = 100, seed: int = 0) -> Intervals:

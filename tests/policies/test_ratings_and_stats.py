@@ -102,19 +102,37 @@ def test_elo_interval_of_a_side_that_won_every_game_is_not_zero_width() -> None:
     assert low > elo - 3 * K_FACTOR
 
 
-def test_seatings_that_saw_both_outcomes_are_resampled_as_they_are() -> None:
-    # The smoothing touches only one-sided seatings: on mixed data the interval is the plain
-    # resample-and-replay percentile interval, draw for draw.
+def plain_resample_interval(games: list[Match], rounds: int, seed: int) -> tuple[float, float]:
+    """The Deception interval of "h" by plain resample-and-replay, written out."""
     import random
 
-    games = [match("h", "r", i % 3 != 0) for i in range(60)]
-    rng = random.Random(4)
+    rng = random.Random(seed)
     values = sorted(
-        rate([games[rng.randrange(60)] for _ in range(60)]).deception["h"] for _ in range(40)
+        rate([games[rng.randrange(len(games))] for _ in games]).deception["h"]
+        for _ in range(rounds)
     )
+    return values[round(0.025 * (rounds - 1))], values[round(0.975 * (rounds - 1))]
+
+
+def test_seatings_that_saw_both_outcomes_are_resampled_as_they_are() -> None:
+    # The smoothing touches only sweeps: on mixed data the interval is the plain
+    # resample-and-replay percentile interval, draw for draw.
+    games = [match("h", "r", i % 3 != 0) for i in range(60)]
     assert bootstrap_intervals(games, rounds=40, seed=4).deception["h"] == (
-        values[round(0.025 * 39)],
-        values[round(0.975 * 39)],
+        plain_resample_interval(games, 40, 4)
+    )
+
+
+def test_a_sweep_that_other_games_pin_down_is_resampled_as_it_is() -> None:
+    # h swept d, but h - d = (h - r) - (a - r) + (a - d), all measured both ways: the games
+    # around the sweep carry its uncertainty, and redrawing its outcomes would only add noise.
+    mixed = [
+        match(impostor, crewmate, (i * 7) % 5 < 3)
+        for i, (impostor, crewmate) in enumerate([("a", "r"), ("a", "d"), ("h", "r")] * 20)
+    ]
+    games = mixed + [match("h", "d", True)] * 10
+    assert bootstrap_intervals(games, rounds=40, seed=2).deception["h"] == (
+        plain_resample_interval(games, 40, 2)
     )
 
 
