@@ -4,11 +4,35 @@ from __future__ import annotations
 
 import json
 import random
+import time
+from collections.abc import Callable
 from typing import Any
 
 from websockets.sync.client import ClientConnection, connect
 
-from tests.server.conftest import RANDOM_POLICIES
+from tests.server.conftest import RANDOM_POLICIES, RunningServer
+
+#: How long a test waits for the server to do something on its own schedule (forget a closed
+#: connection, expire an idle session): usually milliseconds, but CI machines are slow and loaded.
+PATIENCE_S = 15.0
+
+
+def eventually(condition: Callable[[], bool], timeout: float = PATIENCE_S) -> bool:
+    """Whether ``condition`` holds within ``timeout`` seconds (polled). For what the server does
+    after the client has seen its reply: a closed connection's session is forgotten when the
+    server's handler gets round to it, not before the client sees the close."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.01)
+    return True
+
+
+def session_ids(server: RunningServer) -> set[str]:
+    """The ids of the server's open sessions. Tests on the shared server compare these sets,
+    not counts: sessions earlier tests left open may expire (and vanish) at any moment."""
+    return {slot.id for slot in server.registry}
 
 
 class RawSession:

@@ -150,6 +150,8 @@ def test_http_step_takes_a_tool_call(server: RunningServer) -> None:
             json={"action": tool_call("move", {"room": "Nowhere"}), "session_id": session_id},
         )
         assert "not possible now" in bad.json()["observation"]["error"]
+        close = {"jsonrpc": "2.0", "id": 2, "method": "openenv/session/close"}
+        client.post("/mcp", json={**close, "params": {"session_id": session_id}})
 
 
 @pytest.mark.parametrize("seed", range(6))

@@ -8,7 +8,6 @@ import random
 import subprocess
 import sys
 import textwrap
-import time
 
 import pytest
 
@@ -16,7 +15,7 @@ from openenv_facade.client import AmongUsEnv, AmongUsServerError, StepResult, we
 from openenv_facade.models import GameAction, GameObservation, GameState
 from openenv_facade.settings import ServerSettings
 from tests.server.conftest import RANDOM_POLICIES, RunningServer, serve
-from tests.server.helpers import RawSession
+from tests.server.helpers import RawSession, eventually
 
 
 def test_async_client_plays_a_game(server: RunningServer) -> None:
@@ -103,7 +102,9 @@ def test_a_reply_that_comes_too_late_is_never_taken_for_the_next_one() -> None:
     request, which opens a fresh session."""
     from websockets.asyncio.server import ServerConnection, serve
 
-    delays = [0.5]  # the server's first reply, on any connection, comes late
+    # The server's first reply, on any connection, comes well after the client's timeout; the
+    # second must come well within it (the margins hold on a slow, loaded machine).
+    delays = [2.0]
 
     async def slow_first_reply(ws: ServerConnection) -> None:
         async for message in ws:
@@ -115,7 +116,7 @@ def test_a_reply_that_comes_too_late_is_never_taken_for_the_next_one() -> None:
     async def main() -> None:
         async with serve(slow_first_reply, "127.0.0.1", 0) as server:
             port = server.sockets[0].getsockname()[1]
-            env = AmongUsEnv(f"http://127.0.0.1:{port}", message_timeout_s=0.1)
+            env = AmongUsEnv(f"http://127.0.0.1:{port}", message_timeout_s=1.0)
             with pytest.raises(TimeoutError, match="new session"):
                 await env._request({"type": "first"}, "state")
             answer = await env._request({"type": "second"}, "state")
@@ -129,7 +130,8 @@ def test_a_session_the_server_ends_raises_its_reason_and_the_next_call_starts_af
     with serve(ServerSettings(max_sessions=1, session_timeout_s=0.5)) as server:
         with AmongUsEnv(server.base_url).sync() as env:
             first = env.reset(seed=1, seat=0, policies=RANDOM_POLICIES)
-            time.sleep(1.5)  # the server closes the idle session, saying why
+            # The server closes the idle session, saying why.
+            assert eventually(lambda: len(server.registry) == 0)
             with pytest.raises(AmongUsServerError) as expired:
                 env.step(first.observation.legal_actions[0])
             assert expired.value.code == "SESSION_ERROR" and "without a message" in str(
@@ -138,12 +140,14 @@ def test_a_session_the_server_ends_raises_its_reason_and_the_next_call_starts_af
             again = env.reset(seed=1, seat=0, policies=RANDOM_POLICIES)
             assert again.observation == first.observation
 
-        time.sleep(0.2)  # the server notices that the client above has gone
+        # The server notices that the client above has gone.
+        assert eventually(lambda: len(server.registry) == 0)
         env = AmongUsEnv(server.base_url).sync()
         with RawSession(server.ws_url):  # takes the only session
+            assert eventually(lambda: len(server.registry) == 1)
             with pytest.raises(AmongUsServerError) as full:
                 env.reset(seed=1, policies=RANDOM_POLICIES)
             assert full.value.code == "CAPACITY_REACHED"
-        time.sleep(0.2)  # ... and that the raw session has gone
+        assert eventually(lambda: len(server.registry) == 0)  # ... and that the raw one has
         with env:
             assert env.reset(seed=1, seat=0, policies=RANDOM_POLICIES).observation.seat == 0

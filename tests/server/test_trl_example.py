@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import inspect
 import random
-import time
 from types import ModuleType
 from typing import Any
 
@@ -15,6 +14,7 @@ from amongus_marl.chat import TOOL_NAMES
 from openenv_facade.settings import ServerSettings
 from tests.scripts import load_script
 from tests.server.conftest import RANDOM_POLICIES, RunningServer, serve
+from tests.server.helpers import eventually
 
 
 def load_example() -> ModuleType:
@@ -93,7 +93,7 @@ def test_a_reset_after_the_server_expired_the_session_starts_a_new_one() -> None
     with serve(ServerSettings(max_sessions=4, session_timeout_s=0.3)) as server:
         seat = example.AmongUsSeat(server.base_url)
         first = seat.reset(seed=5, seat=0, policies=RANDOM_POLICIES)
-        time.sleep(1.0)
+        assert eventually(lambda: len(server.registry) == 0)  # the server expired the session
         assert seat.reset(seed=5, seat=0, policies=RANDOM_POLICIES) == first
         assert seat._client.state().step_count == 0 and not seat.done
         seat._close()

@@ -17,7 +17,7 @@ from openenv_facade.models import (
     GameState,
 )
 from tests.server.conftest import RANDOM_POLICIES, RunningServer
-from tests.server.helpers import RawSession, play_out
+from tests.server.helpers import RawSession, eventually, play_out, session_ids
 
 # The multi-seat and chat fields travel only when a reset asks for them.
 OBSERVATION_FIELDS = (
@@ -58,14 +58,15 @@ def test_reset_step_state_close_round_trip(server: RunningServer) -> None:
 
 
 def test_close_ends_the_session(server: RunningServer) -> None:
+    before = session_ids(server)
     session = RawSession(server.ws_url)
     session.reset(seed=1)
-    before = len(server.registry)
+    (own,) = session_ids(server) - before  # the session of this connection
     session.ws.send(json.dumps({"type": "close"}))
     with pytest.raises(ConnectionClosed):  # the server closes the connection without a reply
         session.ws.recv(timeout=5)
     session.ws.close()
-    assert len(server.registry) == before - 1
+    assert eventually(lambda: own not in session_ids(server)), "the session outlived its close"
 
 
 def test_full_games_end_with_done_and_a_team_reward(server: RunningServer) -> None:

@@ -24,16 +24,28 @@ COLOUR_TOLERANCE = 40
 
 
 class FrameLog:
-    """Every WebSocket frame the page receives, parsed."""
+    """Every WebSocket frame the page receives (and sends), parsed."""
 
     def __init__(self) -> None:
         self.received: list[dict[str, Any]] = []
+        self.sent: list[dict[str, Any]] = []
 
     def attach(self, page: Any) -> None:
-        page.on("websocket", lambda ws: ws.on("framereceived", self._receive))
+        def watch(ws: Any) -> None:
+            ws.on("framereceived", self._receive)
+            ws.on("framesent", self._send)
+
+        page.on("websocket", watch)
 
     def _receive(self, payload: str | bytes) -> None:
         self.received.append(json.loads(payload))
+
+    def _send(self, payload: str | bytes) -> None:
+        self.sent.append(json.loads(payload))
+
+    def requests(self, *kinds: str) -> int:
+        """How many requests of these types the page has sent."""
+        return sum(frame["type"] in kinds for frame in self.sent)
 
     def types(self) -> set[str]:
         """The types of the replies, bar the replay folder's listing every page asks for."""
@@ -180,9 +192,18 @@ def test_watch_a_bot_game_to_its_end(
     )
     page.click("#watch-toggle")  # pause
     page.wait_for_function("() => !document.querySelector('#watch-toggle').disabled")
-    page.wait_for_timeout(300)  # any request in flight comes back
+    # A request in flight when the pause came is still answered: wait for its reply (however
+    # slow the machine), not for a fixed time.
+    asked = ("spectate", "spectate_step")
+    for _ in range(3000):
+        if len(frames.of("spectator")) == frames.requests(*asked):
+            break
+        page.wait_for_timeout(10)  # the page's events reach the test while it waits
+    requests = frames.requests(*asked)
+    assert len(frames.of("spectator")) == requests, "a request of the watch was never answered"
     before = sum(len(view["frames"]) for view in frames.of("spectator")) - 1
     page.wait_for_timeout(1200)  # paused: nothing more is asked for
+    assert frames.requests(*asked) == requests
     assert sum(len(view["frames"]) for view in frames.of("spectator")) == before + 1
     page.click("#watch-step")
     page.wait_for_function(
