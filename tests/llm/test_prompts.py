@@ -134,3 +134,18 @@ def test_the_compact_prompt_is_short_and_keeps_the_roles_apart(seven):
     assert "CREWMATE" in crew and seven.names[mate] not in crew
     assert rules_summary(seven) in crew
     assert compact_user_message("info\n").startswith("info\n\nYour action")
+
+
+def test_the_compact_examples_answer_one_line_of_their_own_list():
+    from amongus_marl.policies.llm_prompts import compact_examples, compact_user_message
+
+    examples = compact_examples()
+    assert [m["role"] for m in examples] == ["user", "assistant"] * 2
+    for asked, answered in zip(examples[::2], examples[1::2], strict=True):
+        listed = asked["content"].split("Available actions:\n", 1)[1]
+        lines = [line.split(". ", 1)[1] for line in listed.splitlines() if line[:1].isdigit()]
+        assert answered["content"] in lines and "\n" not in answered["content"]
+        # The request is the real turn's, word for word.
+        assert asked["content"] == compact_user_message(asked["content"].rsplit("\n\n", 1)[0])
+    # A move in the task phase and a vote: the two kinds of turn a small model failed at.
+    assert [m["content"].split()[0] for m in examples[1::2]] == ["MOVE", "VOTE"]
