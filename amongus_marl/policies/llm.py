@@ -13,8 +13,8 @@ fallback is counted (``decisions``, ``fallbacks``, ``fallback_rate``, ``stats()`
 
 Prompt styles. ``prompt_style="full"`` (the default) is the above; ``"compact"`` is for small
 models: a short system prompt and a one-line answer, no memory or thinking (``llm_prompts``);
-free-form, the real turn comes after two made-up ones that show the answer's format
-(``compact_examples``).
+free-form, a task-phase or voting turn comes after a made-up one of its kind that shows the
+answer's format (``compact_examples``).
 
 Structured output. With ``structured_output="json_schema"`` (OpenAI, vLLM, ``llama-server``) or
 ``"json_object"`` (``llama-cpp-python``'s server), every request carries ``response_format``
@@ -444,7 +444,7 @@ class LLMPolicy:
             "prompt": {"system": memory.system, "user": prompt},
         }
         # A small model answering free-form is first shown the one-line format on made-up turns.
-        examples = compact_examples() if compact and self.structured_output is None else []
+        examples = compact_examples(game) if compact and self.structured_output is None else []
         if examples:
             record["prompt"]["examples"] = examples
         messages = [

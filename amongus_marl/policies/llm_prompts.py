@@ -26,10 +26,10 @@ Answer contract
 Compact style (``--llm-prompt compact``)
     For small models: a system prompt of the one-paragraph rule summary, the seat's role and
     goal, and a one-line answer (``compact_system_prompt``); the user message is the information
-    block and a request for one line (``compact_user_message``). Free-form, two made-up turns
-    with their one-line answers come before the real one (``compact_examples``). No memory or
-    thinking is carried, and the answer is read from its first line. SmolLM2-135M given the
-    full prompt rarely writes an ``[Action]`` section; see the README's figures.
+    block and a request for one line (``compact_user_message``). Free-form, a made-up turn of
+    the same kind with its one-line answer comes before the real one (``compact_examples``). No
+    memory or thinking is carried, and the answer is read from its first line. SmolLM2-135M
+    given the full prompt rarely writes an ``[Action]`` section; see the README's figures.
 """
 
 from __future__ import annotations
@@ -248,48 +248,51 @@ def compact_user_message(information: str) -> str:
     return f"{information.rstrip()}\n\nYour action, one line from the list above:"
 
 
-#: The made-up turns of ``compact_examples``: a few lines of the information block, the legal
-#: actions, and which of them is answered.
-_EXAMPLE_TURNS: Final[tuple[tuple[str, tuple[Action, ...], int], ...]] = (
+#: The made-up turn of ``compact_examples`` for each kind of turn: a few lines of the
+#: information block, the legal actions, and which of them is answered.
+_TASK_EXAMPLE: Final[tuple[str, tuple[Action, ...], int]] = (
+    "Current phase: Task phase\nCurrent Location: Weapons\nPlayers in Weapons: Player 5: lime\n\n",
     (
-        "Current phase: Task phase\nCurrent Location: Weapons\n"
-        "Players in Weapons: Player 5: lime\n\n",
-        (
-            act.move("Weapons", "Cafeteria"),
-            act.move("Weapons", "O2"),
-            act.move("Weapons", "Navigation"),
-        ),
-        1,
+        act.move("Weapons", "Cafeteria"),
+        act.move("Weapons", "O2"),
+        act.move("Weapons", "Navigation"),
     ),
-    (
-        "Current phase: Meeting phase - voting\nCurrent Location: Cafeteria\n\n",
-        (
-            act.vote(0, "Player 1: red"),
-            act.vote(3, "Player 4: cyan"),
-            act.vote(5, "Player 6: white"),
-        ),
-        2,
-    ),
+    1,
+)
+_VOTE_EXAMPLE: Final[tuple[str, tuple[Action, ...], int]] = (
+    "Current phase: Meeting phase - voting\nCurrent Location: Cafeteria\n\n",
+    (act.vote(0, "Player 1: red"), act.vote(3, "Player 4: cyan"), act.vote(5, "Player 6: white")),
+    2,
 )
 
 
-def compact_examples() -> list[dict[str, str]]:
+def compact_examples(game: Game) -> list[dict[str, str]]:
     """A made-up exchange to put between the system prompt and the real turn of a free-form
-    compact chat: two short user turns (a task-phase move, a vote), each ending in its
-    "Available actions" list and the usual request, and after each the assistant's answer, one
-    line copied from the list.
+    compact chat: a short user turn of the same kind as the real one (a task-phase move, a
+    vote), ending in its "Available actions" list and the usual request, and the assistant's
+    answer, one line copied from the list. Discussion rounds get none: there any words are a
+    speech (the ``speech`` rule).
 
     SmolLM2-135M asked for a line from the list mostly wrote made-up text in the task phase and
-    in votes; shown the format twice first, it copies a line far more often (the README's
-    figures). The examples are the same for every seat and cost about 170 prompt tokens. Not
-    for structured output, whose answer is a JSON object.
+    in votes; shown the format first, it copies a line far more often. Shown both examples on
+    every turn, it also copied the vote's form into the task phase (``VOTE Player 4: yellow``
+    with no vote open), hence one example, matched to the turn (the README's figures). About 85
+    prompt tokens. Not for structured output, whose answer is a JSON object.
     """
-    messages = []
-    for situation, legal, chosen in _EXAMPLE_TURNS:
-        request = compact_user_message(situation + available_actions_text(legal))
-        messages.append({"role": "user", "content": request})
-        messages.append({"role": "assistant", "content": legal[chosen].text})
-    return messages
+    if game.phase is Phase.TASK:
+        example = _TASK_EXAMPLE
+    elif game.is_voting:
+        example = _VOTE_EXAMPLE
+    else:
+        return []
+    situation, legal, chosen = example
+    return [
+        {
+            "role": "user",
+            "content": compact_user_message(situation + available_actions_text(legal)),
+        },
+        {"role": "assistant", "content": legal[chosen].text},
+    ]
 
 
 # ---------------------------------------------------------------------- user message

@@ -208,7 +208,7 @@ def test_the_compact_style_asks_for_the_action_alone(llm_server: ScriptedServer,
         LLMPolicy("m", api_key="k", prompt_style="tiny")
 
 
-def test_the_compact_free_form_chat_shows_the_format_on_made_up_turns_first(
+def test_the_compact_free_form_chat_shows_the_format_on_a_made_up_turn_first(
     llm_server: ScriptedServer, make_llm, tmp_path
 ):
     _, observation, info, view = first_turn(seed=3)
@@ -218,10 +218,11 @@ def test_the_compact_free_form_chat_shows_the_format_on_made_up_turns_first(
     free.reset(3)
     assert free.act(observation, info, view) == target
     roles = [m["role"] for m in llm_server.completions[-1]["messages"]]
-    assert roles == ["system", "user", "assistant", "user", "assistant", "user"]
-    assert llm_server.completions[-1]["messages"][1:5] == compact_examples()
+    assert roles == ["system", "user", "assistant", "user"]
+    examples = compact_examples(view.game)
+    assert examples and llm_server.completions[-1]["messages"][1:3] == examples
     (record,) = next(iter(read_log(tmp_path).values()))
-    assert record["prompt"]["examples"] == compact_examples()
+    assert record["prompt"]["examples"] == examples
     # Structured output answers in JSON: a one-line example would contradict its format.
     structured: LLMPolicy = make_llm(prompt_style="compact", structured_output="json_object")
     structured.reset(3)
