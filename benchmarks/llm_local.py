@@ -63,6 +63,7 @@ RULES = (
     "words",
     "fuzzy",
     "player",
+    "verb",
     "speech",
     "structured",
 )

@@ -12,7 +12,9 @@ fallback is counted (``decisions``, ``fallbacks``, ``fallback_rate``, ``stats()`
 ``game_stats(game)``) and logged.
 
 Prompt styles. ``prompt_style="full"`` (the default) is the above; ``"compact"`` is for small
-models: a short system prompt and a one-line answer, no memory or thinking (``llm_prompts``).
+models: a short system prompt and a one-line answer, no memory or thinking (``llm_prompts``);
+free-form, a task-phase or voting turn comes after a made-up one of its kind that shows the
+answer's format (``compact_examples``).
 
 Structured output. With ``structured_output="json_schema"`` (OpenAI, vLLM, ``llama-server``) or
 ``"json_object"`` (``llama-cpp-python``'s server), every request carries ``response_format``
@@ -86,6 +88,7 @@ from amongus_marl.policies.llm_prompts import (
     INITIAL_MEMORY,
     INITIAL_THINKING,
     PROMPT_STYLES,
+    compact_examples,
     compact_system_prompt,
     compact_user_message,
     fallback_action,
@@ -440,8 +443,13 @@ class LLMPolicy:
             "model": model,
             "prompt": {"system": memory.system, "user": prompt},
         }
+        # A small model answering free-form is first shown the one-line format on made-up turns.
+        examples = compact_examples(game) if compact and self.structured_output is None else []
+        if examples:
+            record["prompt"]["examples"] = examples
         messages = [
             {"role": "system", "content": memory.system},
+            *examples,
             {"role": "user", "content": prompt},
         ]
         extra_body = self.extra_body

@@ -18,16 +18,18 @@ Answer contract
     ``match_action`` maps the action text to a legal action: exact string, list number, ``SPEAK``
     and ``VIEW MONITOR`` forms (keeping the message and the room), case/spacing/punctuation-blind
     equality, containment either way, a unique word subset, the best ``difflib`` ratio above a
-    threshold, and finally a vote or kill by the player's number alone (``player``). In a
-    discussion round, where SPEAK is the only legal action, an answer naming no action is what
-    the player says (``speech``).
+    threshold, a vote or kill by the player's number alone (``player``), and finally the one
+    legal action of the verb the answer starts with, when it names nothing that action does not
+    (``verb``). In a discussion round, where SPEAK is the only legal action, an answer naming no
+    action is what the player says (``speech``).
 
 Compact style (``--llm-prompt compact``)
     For small models: a system prompt of the one-paragraph rule summary, the seat's role and
     goal, and a one-line answer (``compact_system_prompt``); the user message is the information
-    block and a request for one line (``compact_user_message``). No memory or thinking is
-    carried, and the answer is read from its first line. SmolLM2-135M given the full prompt
-    rarely writes an ``[Action]`` section; see the README's figures.
+    block and a request for one line (``compact_user_message``). Free-form, a made-up turn of
+    the same kind with its one-line answer comes before the real one (``compact_examples``). No
+    memory or thinking is carried, and the answer is read from its first line. SmolLM2-135M
+    given the full prompt rarely writes an ``[Action]`` section; see the README's figures.
 """
 
 from __future__ import annotations
@@ -38,12 +40,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final
 
+from amongagents import actions as act
 from amongagents.actions import DEFAULT_SPEECH, Action, ActionKind
+from amongagents.config import COLORS
 from amongagents.game import Game
 from amongagents.records import Phase
 from amongagents.skeld import CAFETERIA, CORRIDOR_NEIGHBOURS, ROOMS, SECURITY, VENTS
 from amongagents.tasks import TASK_KINDS, TaskType
-from amongagents.text import HISTORY_WINDOW
+from amongagents.text import HISTORY_WINDOW, available_actions_text
 from amongus_marl.observations import rules_summary
 
 MEMORY_HEADER: Final[str] = "[Condensed Memory]"
@@ -244,6 +248,53 @@ def compact_user_message(information: str) -> str:
     return f"{information.rstrip()}\n\nYour action, one line from the list above:"
 
 
+#: The made-up turn of ``compact_examples`` for each kind of turn: a few lines of the
+#: information block, the legal actions, and which of them is answered.
+_TASK_EXAMPLE: Final[tuple[str, tuple[Action, ...], int]] = (
+    "Current phase: Task phase\nCurrent Location: Weapons\nPlayers in Weapons: Player 5: lime\n\n",
+    (
+        act.move("Weapons", "Cafeteria"),
+        act.move("Weapons", "O2"),
+        act.move("Weapons", "Navigation"),
+    ),
+    1,
+)
+_VOTE_EXAMPLE: Final[tuple[str, tuple[Action, ...], int]] = (
+    "Current phase: Meeting phase - voting\nCurrent Location: Cafeteria\n\n",
+    (act.vote(0, "Player 1: red"), act.vote(3, "Player 4: cyan"), act.vote(5, "Player 6: white")),
+    2,
+)
+
+
+def compact_examples(game: Game) -> list[dict[str, str]]:
+    """A made-up exchange to put between the system prompt and the real turn of a free-form
+    compact chat: a short user turn of the same kind as the real one (a task-phase move, a
+    vote), ending in its "Available actions" list and the usual request, and the assistant's
+    answer, one line copied from the list. Discussion rounds get none: there any words are a
+    speech (the ``speech`` rule).
+
+    SmolLM2-135M asked for a line from the list mostly wrote made-up text in the task phase and
+    in votes; shown the format first, it copies a line far more often. Shown both examples on
+    every turn, it also copied the vote's form into the task phase (``VOTE Player 4: yellow``
+    with no vote open), hence one example, matched to the turn (the README's figures). About 85
+    prompt tokens. Not for structured output, whose answer is a JSON object.
+    """
+    if game.phase is Phase.TASK:
+        example = _TASK_EXAMPLE
+    elif game.is_voting:
+        example = _VOTE_EXAMPLE
+    else:
+        return []
+    situation, legal, chosen = example
+    return [
+        {
+            "role": "user",
+            "content": compact_user_message(situation + available_actions_text(legal)),
+        },
+        {"role": "assistant", "content": legal[chosen].text},
+    ]
+
+
 # ---------------------------------------------------------------------- user message
 def phase_hint(game: Game) -> str:
     if game.phase is Phase.TASK:
@@ -378,7 +429,8 @@ class ActionMatch:
 
     action: str
     how: str  # exact, index, speak, monitor, normalized, contains, contained, words, fuzzy,
-    # player (a vote or kill by the player's number), speech (free words in a discussion round)
+    # player (a vote or kill by the player's number), verb (the one legal action of its verb),
+    # speech (free words in a discussion round)
     score: float | None = None  # the difflib ratio, for fuzzy matches
 
 
@@ -559,7 +611,9 @@ def _match_text(text: str, candidates: Sequence[str], threshold: float) -> Actio
     runner_up = scores[1][0] if len(scores) > 1 else -1.0
     if best_score >= threshold and best_score > runner_up:
         return ActionMatch(best, "fuzzy", round(best_score, 4))
-    return _match_player_number(said, candidates, normalized)
+    return _match_player_number(said, candidates, normalized) or _match_sole_verb(
+        said, candidates, normalized
+    )
 
 
 _PLAYER_NUMBER = re.compile(r"\bplayer (\d+)\b")
@@ -581,6 +635,50 @@ def _match_player_number(
         if norm.split()[0] == verb and player in f" {norm} "
     ]
     return ActionMatch(owners[0], "player") if len(owners) == 1 else None
+
+
+#: The words an action text starts with, per kind (normalised), longest first so that "complete
+#: fake task" is not read as "complete".
+_VERBS: Final[tuple[str, ...]] = (
+    "complete fake task",
+    "report dead body",
+    "complete task",
+    "call meeting",
+    "kill",
+    "move",
+    "vent",
+    "vote",
+)
+#: What names a particular action: rooms and colours (normalised), and numbers (players).
+_PARTICULARS: Final[tuple[str, ...]] = tuple(normalize(room) for room in ROOMS) + COLORS
+
+
+def _match_sole_verb(
+    said: str, candidates: Sequence[str], normalized: Sequence[str]
+) -> ActionMatch | None:
+    """An answer that starts with the verb of exactly one legal action and names nothing that
+    action does not: "KILL PIPER 5: white" when "KILL Player 5: white" is the only kill, "CALL
+    MEETING using the emergency button at Caferead". The words in between may be garbled; a
+    room, colour or number the action lacks ("KILL Player 3: blue", "MOVE from Cafeteria to
+    Reactor") makes it some other action, and nothing is taken."""
+    verb = next((v for v in _VERBS if said == v or said.startswith(v + " ")), None)
+    if verb is None:
+        return None
+    owners = [
+        (candidate, norm)
+        for candidate, norm in zip(candidates, normalized, strict=True)
+        if norm == verb or norm.startswith(verb + " ")
+    ]
+    if len(owners) != 1:
+        return None
+    candidate, norm = owners[0]
+    padded, within = f" {said} ", f" {norm} "
+    named = [p for p in _PARTICULARS if f" {p} " in padded]
+    if any(f" {p} " not in within for p in named):
+        return None
+    if not set(_NUMBER.findall(said)) <= set(_NUMBER.findall(norm)):
+        return None
+    return ActionMatch(candidate, "verb")
 
 
 def _in_order(words: list[str], within: list[str]) -> bool:

@@ -365,3 +365,40 @@ def test_a_vote_by_the_players_number_survives_a_wrong_colour(text, played):
     found = match_action(text, legal)
     assert (found.action if found else None) == played
     assert found is None or found.how == "player"
+
+
+ONE_KILL_IN_CAFETERIA = (
+    act.move("Cafeteria", "Admin"),
+    act.move("Cafeteria", "Weapons"),
+    act.call_meeting("Cafeteria"),
+    act.kill(4, "Player 5: white"),
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "legal", "played"),
+    [
+        # the one legal action of the verb, its other words garbled (SmolLM2's answers)
+        ("KILL PIPER 5: white", ONE_KILL_IN_CAFETERIA, "KILL Player 5: white"),
+        (
+            "CALL MEETING using the emergency button at Caferead",
+            ONE_KILL_IN_CAFETERIA,
+            "CALL MEETING using the emergency button at Cafeteria",
+        ),
+        ("KILL him now", ONE_KILL_IN_CAFETERIA, "KILL Player 5: white"),
+        # a number, colour or room the action lacks makes it another action: nothing is taken
+        ("KILL Player 3: blue", ONE_KILL_IN_CAFETERIA, None),
+        ("KILL PIPER 5: red", ONE_KILL_IN_CAFETERIA, None),
+        ("CALL MEETING - Cafeteria to Admin", ONE_KILL_IN_CAFETERIA, None),
+        ("MOVE to Reactor", (act.move("Cafeteria", "Admin"),), None),
+        # two legal actions have the verb: which one?
+        ("KILL PIPER 3: blue", TASK_PHASE_IN_CAFETERIA, None),
+        ("MOVE to the kitchen", ONE_KILL_IN_CAFETERIA, None),
+        # the verb must open the answer
+        ("I will not KILL PIPER 5", ONE_KILL_IN_CAFETERIA, None),
+    ],
+)
+def test_the_only_legal_action_of_a_verb_is_taken_when_nothing_contradicts_it(text, legal, played):
+    found = match_action(text, legal)
+    assert (found.action if found else None) == played
+    assert found is None or found.how == "verb"

@@ -134,3 +134,31 @@ def test_the_compact_prompt_is_short_and_keeps_the_roles_apart(seven):
     assert "CREWMATE" in crew and seven.names[mate] not in crew
     assert rules_summary(seven) in crew
     assert compact_user_message("info\n").startswith("info\n\nYour action")
+
+
+def test_a_compact_example_shows_one_line_of_its_own_list_on_a_turn_of_the_real_ones_kind():
+    from amongus_marl.policies.llm_prompts import compact_examples, compact_user_message
+
+    game = Game("five_member", seed=0)
+    answers = {}
+    for turn in ("task", "discussion", "vote"):
+        if turn == "discussion":
+            game.step("CALL MEETING using the emergency button at Cafeteria")
+        if turn == "vote":
+            for _ in range(3 * 5):
+                game.step("SPEAK: ...")
+            assert game.is_voting
+        examples = compact_examples(game)
+        if turn == "discussion":  # any words are a speech: nothing to show
+            assert examples == []
+            continue
+        asked, answered = examples
+        assert (asked["role"], answered["role"]) == ("user", "assistant")
+        listed = asked["content"].split("Available actions:\n", 1)[1]
+        lines = [line.split(". ", 1)[1] for line in listed.splitlines() if line[:1].isdigit()]
+        assert answered["content"] in lines and "\n" not in answered["content"]
+        # The request is the real turn's, word for word.
+        assert asked["content"] == compact_user_message(asked["content"].rsplit("\n\n", 1)[0])
+        answers[turn] = answered["content"].split()[0]
+    # A move in the task phase, a vote in a vote: never the other kind's form.
+    assert answers == {"task": "MOVE", "vote": "VOTE"}

@@ -11,6 +11,7 @@ import pytest
 from amongagents.actions import Action, ActionKind, move, speak, view_monitor, vote
 from amongagents.skeld import ROOMS
 from amongus_marl.policies.llm import LLMPolicy
+from amongus_marl.policies.llm_prompts import compact_examples
 from amongus_marl.policies.llm_structured import (
     action_choices,
     read_structured,
@@ -205,6 +206,29 @@ def test_the_compact_style_asks_for_the_action_alone(llm_server: ScriptedServer,
     assert policy.matches == {"structured": 1}
     with pytest.raises(ValueError, match="prompt_style"):
         LLMPolicy("m", api_key="k", prompt_style="tiny")
+
+
+def test_the_compact_free_form_chat_shows_the_format_on_a_made_up_turn_first(
+    llm_server: ScriptedServer, make_llm, tmp_path
+):
+    _, observation, info, view = first_turn(seed=3)
+    target = view.legal[-1].text
+    llm_server.push(Answer(target), Answer(json.dumps({"action": target})))
+    free: LLMPolicy = make_llm(prompt_style="compact", log_dir=tmp_path)
+    free.reset(3)
+    assert free.act(observation, info, view) == target
+    roles = [m["role"] for m in llm_server.completions[-1]["messages"]]
+    assert roles == ["system", "user", "assistant", "user"]
+    examples = compact_examples(view.game)
+    assert examples and llm_server.completions[-1]["messages"][1:3] == examples
+    (record,) = next(iter(read_log(tmp_path).values()))
+    assert record["prompt"]["examples"] == examples
+    # Structured output answers in JSON: a one-line example would contradict its format.
+    structured: LLMPolicy = make_llm(prompt_style="compact", structured_output="json_object")
+    structured.reset(3)
+    assert structured.act(observation, info, view) == target
+    roles = [m["role"] for m in llm_server.completions[-1]["messages"]]
+    assert roles == ["system", "user"]
 
 
 def test_a_raw_newline_inside_a_json_string_is_read():
