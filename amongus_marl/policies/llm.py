@@ -16,6 +16,11 @@ models: a short system prompt and a one-line answer, no memory or thinking (``ll
 free-form, a task-phase or voting turn comes after a made-up one of its kind that shows the
 answer's format (``compact_examples``).
 
+Sampling seeds. Every request carries ``seed``, drawn from the policy seed, the game's seed, the
+step and the seat, so a seeded run asks a server that honours it (llama.cpp, vLLM; OpenAI on a
+best-effort basis) for the same sample again: a game replays, and a test of a real model does
+not pass or fail by the sampler's luck. A ``seed`` in ``extra_body`` wins.
+
 Structured output. With ``structured_output="json_schema"`` (OpenAI, vLLM, ``llama-server``) or
 ``"json_object"`` (``llama-cpp-python``'s server), every request carries ``response_format``
 with a JSON Schema whose ``action`` is an enum of the legal actions (``llm_structured``); an
@@ -44,11 +49,12 @@ seats and many concurrent games: memory is kept per game object and seat.
 
 Logs. With ``log_dir``, every decision appends one JSON line to ``<log_dir>/<game id>.jsonl``:
 game id, step (actions taken in the game so far), timestep, phase, seat, player, role, model,
-the prompt (system and user), the raw response, the parsed sections, the chosen action and how
-it matched, the fallback flag and reason, the request error if any, attempts and retries,
-latency and the token usage the server reported. The game id is ``seed<engine seed>`` (with a
-``-<n>`` suffix if a process sees that seed again), the same for every policy playing in the
-game; a log directory that is reused appends to its files (records carry a ``time`` stamp).
+the sampling seed, the prompt (system and user), the raw response, the parsed sections, the
+chosen action and how it matched, the fallback flag and reason, the request error if any,
+attempts and retries, latency and the token usage the server reported. The game id is
+``seed<engine seed>`` (with a ``-<n>`` suffix if a process sees that seed again), the same for
+every policy playing in the game; a log directory that is reused appends to its files (records
+carry a ``time`` stamp).
 """
 
 from __future__ import annotations
@@ -221,6 +227,8 @@ class _SeatState:
 class _GameState:
     game_id: str
     rng: random.Random
+    #: What every sampling seed of this game is drawn from (the policy seed and the game's).
+    seed_base: str
     seats: dict[int, _SeatState] = field(default_factory=dict)
     decisions: int = 0
     fallbacks: int = 0
@@ -452,7 +460,11 @@ class LLMPolicy:
             *examples,
             {"role": "user", "content": prompt},
         ]
-        extra_body = self.extra_body
+        # Seeded from where the decision is, not drawn in turn: concurrent games, and a fallback
+        # taken or not, leave every other decision's seed as it was.
+        sampling_seed = random.Random(f"{state.seed_base}:{len(game.steps)}:{seat}").getrandbits(31)
+        record["sampling_seed"] = sampling_seed
+        extra_body = {"seed": sampling_seed, **self.extra_body}
         if self.structured_output is not None:
             # The caller's own extra_body wins, as everywhere else.
             extra_body = {
@@ -512,7 +524,7 @@ class LLMPolicy:
             # games interleave.
             base = self._seed if self._seed is not None else self._rng.getrandbits(63)
             rng = random.Random(f"{base}:{game.seed}")
-            state = self._games[game] = _GameState(game_id(game), rng)
+            state = self._games[game] = _GameState(game_id(game), rng, f"{base}:{game.seed}")
         return state
 
     def _decide(

@@ -19,6 +19,7 @@ RECORD_KEYS = {
     "player",
     "role",
     "model",
+    "sampling_seed",
     "prompt",
     "raw_response",
     "parsed",

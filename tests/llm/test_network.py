@@ -430,3 +430,30 @@ def test_memory_is_kept_per_game(llm_server, make_llm):
 
 def game_of(env) -> Game:
     return env.unwrapped.game
+
+
+def test_each_request_carries_a_sampling_seed_of_its_decision(llm_server, make_llm, tmp_path):
+    # The seed depends on the policy seed, the game and where the decision is, so a seeded run
+    # asks a server that honours it for the same samples again.
+    def seeds_of_first_turn(policy_seed: int, game_seed: int) -> int:
+        env, observation, info, view = first_turn(seed=game_seed)
+        llm_server.push(good(view.legal[0].text))
+        make_llm(seed=policy_seed, log_dir=tmp_path).act(observation, info, view)
+        seed = llm_server.completions[-1]["seed"]
+        assert isinstance(seed, int) and 0 <= seed < 2**31
+        return seed
+
+    first = seeds_of_first_turn(0, 0)
+    assert seeds_of_first_turn(0, 0) == first
+    assert seeds_of_first_turn(1, 0) != first
+    assert seeds_of_first_turn(0, 1) != first
+    logged = [r["sampling_seed"] for records in read_log(tmp_path).values() for r in records]
+    sent = [body["seed"] for body in llm_server.completions[-4:]]
+    assert sorted(logged) == sorted(sent)
+
+
+def test_a_seed_in_extra_body_wins(llm_server, make_llm):
+    env, observation, info, view = first_turn()
+    llm_server.push(good(view.legal[0].text))
+    make_llm(extra_body={"seed": 42}).act(observation, info, view)
+    assert llm_server.completions[-1]["seed"] == 42
