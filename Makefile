@@ -7,7 +7,7 @@
 # The locks are complete (every transitive dependency pinned and hashed), so they are installed
 # with --no-deps: the index is never asked to choose a version, and `pip check` proves the set
 # is consistent. Every package comes as a wheel except llama-cpp-python, which PyPI ships only as
-# source: it is compiled (about 5 minutes, once; pip caches the wheel) with the bootstrap's pinned
+# source: it is compiled (about 6 minutes, once; pip caches the wheel) with the bootstrap's pinned
 # scikit-build-core, without build isolation, so that no build tool is chosen by the index either.
 # tests/test_locks.py fails when a lock stops being complete.
 
@@ -44,8 +44,10 @@ $(STAMP): requirements-bootstrap.lock requirements-dev.lock pyproject.toml setup
 $(RUN_STAMP): requirements-bootstrap.lock requirements.lock pyproject.toml setup.cfg
 	$(call build_venv,$(RUN_VENV),requirements.lock,)
 
+# The gate replays the same Hypothesis examples everywhere (tests/conftest.py); a plain pytest
+# run draws fresh ones.
 test: venv browser
-	$(PY) -m pytest -q
+	HYPOTHESIS_PROFILE="$${HYPOTHESIS_PROFILE:-ci}" $(PY) -m pytest -q
 
 # The browser tests (tests/web) drive Debian's chromium through Playwright, which cannot
 # download a browser of its own here: install the distribution's once.

@@ -2,7 +2,8 @@
 
 A property test draws new examples on every run: that is how it finds the rare bug, and it is
 what a developer's run does (``dev``). CI must not refuse a submission because one run happened
-on an example no earlier run tried, so there (``CI`` set) the examples are derandomized (``ci``):
+on an example no earlier run tried, so there (``make test``, or ``CI`` set) the examples are
+derandomized (``ci``):
 seeded from each test's own code, the same on every run until the test changes, and a failure
 there fails every time. ``HYPOTHESIS_PROFILE=ci`` replays CI's examples on a developer's
 machine; ``HYPOTHESIS_PROFILE=dev`` draws fresh ones under CI.
@@ -30,6 +31,11 @@ settings.register_profile(
     print_blob=True,
     suppress_health_check=[HealthCheck.too_slow],
 )
-settings.load_profile(
-    os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if "CI" in os.environ else "dev")
-)
+
+
+def _under_ci() -> bool:
+    """``CI`` set to anything but empty, ``0`` or ``false`` (as CI services set it)."""
+    return os.environ.get("CI", "").strip().lower() not in {"", "0", "false"}
+
+
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if _under_ci() else "dev"))

@@ -39,6 +39,9 @@ def settings_under(**variables: str) -> str:
         ({}, "False False None False"),
         ({"HYPOTHESIS_PROFILE": "ci"}, "True True None True"),  # CI's examples, replayed
         ({"CI": "true", "HYPOTHESIS_PROFILE": "dev"}, "False False None False"),
+        ({"CI": "1"}, "True True None True"),
+        ({"CI": "false"}, "False False None False"),  # CI switched off is no CI
+        ({"CI": ""}, "False False None False"),
     ],
 )
 def test_the_profile_follows_ci_and_can_be_chosen(variables: dict[str, str], expected: str) -> None:
