@@ -222,6 +222,14 @@ class _SeatState:
     thinking: str = INITIAL_THINKING
     system: str | None = None
 
+    def keep(self, memory: str | None, thinking: str | None, chars: int) -> None:
+        """Carry an answer's memory and thinking to the seat's next turn (what it left out
+        stays as it was)."""
+        if memory:
+            self.memory = memory[:chars]
+        if thinking:
+            self.thinking = thinking[:chars]
+
 
 @dataclass
 class _GameState:
@@ -232,6 +240,10 @@ class _GameState:
     seats: dict[int, _SeatState] = field(default_factory=dict)
     decisions: int = 0
     fallbacks: int = 0
+
+    def fallback(self, legal: Sequence[Action]) -> str:
+        """The move played for an unusable answer, drawn from this game's generator."""
+        return fallback_action(legal, self.rng.randrange(len(legal)))
 
 
 class LLMPolicy:
@@ -551,11 +563,7 @@ class LLMPolicy:
                 usage=None,
                 parsed=None,
             )
-            return (
-                fallback_action(legal, state.rng.randrange(len(legal))),
-                None,
-                f"request failed: {error}",
-            )
+            return state.fallback(legal), None, f"request failed: {error}"
         self._consecutive_errors = 0
         self.retries_made += len(completion.retries)
         usage = completion.usage
@@ -576,10 +584,7 @@ class LLMPolicy:
             if structured is not None:
                 return self._decide_structured(structured, legal, memory, state, record)
         reply = parse_reply(completion.text)
-        if reply.memory:
-            memory.memory = reply.memory[: self.memory_chars]
-        if reply.thinking:
-            memory.thinking = reply.thinking[: self.memory_chars]
+        memory.keep(reply.memory, reply.thinking, self.memory_chars)
         record.update(
             parsed={
                 "memory": reply.memory,
@@ -597,7 +602,7 @@ class LLMPolicy:
                 if reply.structured
                 else "no [Action] section and no action line"
             )
-            return fallback_action(legal, state.rng.randrange(len(legal))), None, reason
+            return state.fallback(legal), None, reason
         if found.score is not None:
             record["match_score"] = found.score
         return found.action, found.how, None
@@ -612,10 +617,7 @@ class LLMPolicy:
     ) -> tuple[str, str | None, str | None]:
         """A JSON answer: an exact enum value is the ``structured`` match; any other action
         text goes to the free-form matcher (a server that ignored the schema)."""
-        if reply.memory:
-            memory.memory = reply.memory[: self.memory_chars]
-        if reply.thinking:
-            memory.thinking = reply.thinking[: self.memory_chars]
+        memory.keep(reply.memory, reply.thinking, self.memory_chars)
         record["parsed"] = {
             "memory": reply.memory,
             "thinking": reply.thinking,
@@ -642,7 +644,7 @@ class LLMPolicy:
             if reply.action is not None
             else "the JSON answer has no action"
         )
-        return fallback_action(legal, state.rng.randrange(len(legal))), None, reason
+        return state.fallback(legal), None, reason
 
     def _write_log(self, game: str, record: dict[str, Any]) -> None:
         if self.log_dir is None:
