@@ -555,7 +555,7 @@ def _report_ratings(
     if fitted_intervals.open_ends:
         print(
             "  (>= x) / (<= x): x is the 95% limit the games set; they set none on the other side"
-            " (the JSON's end there is the prior's)"
+            " (the JSON's end there is the prior's); (no limits): they set none on either side"
         )
     for seating in one_sided:
         print(f"  {seating.describe()}")
